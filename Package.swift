@@ -1,0 +1,31 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let upcoming: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "contactd",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "ContactCore", targets: ["ContactCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+    ],
+    targets: [
+        .target(name: "ContactCore", swiftSettings: upcoming),
+        .executableTarget(
+            name: "update-harness",
+            dependencies: ["ContactCore"],
+            path: "Tests/Tools/update-harness",
+            swiftSettings: upcoming
+        ),
+        .testTarget(name: "ContactCoreTests", dependencies: ["ContactCore"], swiftSettings: upcoming),
+    ]
+)

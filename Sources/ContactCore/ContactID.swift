@@ -1,0 +1,69 @@
+/// A contact's internal id: 12 bytes shown as 24 lowercase hex digits, ObjectId-like
+/// (4 bytes of seconds since the epoch, 5 random bytes fixed per process, a 3-byte counter).
+public struct ContactID: Sendable, Hashable, Comparable, CustomStringConvertible {
+    /// The high 8 bytes, big-endian.
+    public let high: UInt64
+    /// The low 4 bytes, big-endian.
+    public let low: UInt32
+
+    /// An id from its two halves.
+    public init(high: UInt64, low: UInt32) {
+        self.high = high
+        self.low = low
+    }
+
+    /// Parses 24 hex digits (either case).
+    public init?(hex: String) {
+        let utf8 = Array(hex.utf8)
+        guard utf8.count == 24 else { return nil }
+        var value: [UInt8] = []
+        value.reserveCapacity(12)
+        for pair in stride(from: 0, to: 24, by: 2) {
+            guard let hi = Self.nibble(utf8[pair]), let lo = Self.nibble(utf8[pair + 1]) else { return nil }
+            value.append(hi << 4 | lo)
+        }
+        self.init(bytes: value)
+    }
+
+    /// The id whose 12 bytes are `bytes`.
+    public init(bytes: [UInt8]) {
+        precondition(bytes.count == 12)
+        var high: UInt64 = 0
+        for byte in bytes[0..<8] { high = high << 8 | UInt64(byte) }
+        var low: UInt32 = 0
+        for byte in bytes[8..<12] { low = low << 8 | UInt32(byte) }
+        self.init(high: high, low: low)
+    }
+
+    /// The 12 bytes, big-endian.
+    public var bytes: [UInt8] {
+        (0..<8).map { UInt8(truncatingIfNeeded: self.high >> (56 - 8 * UInt64($0))) }
+            + (0..<4).map { UInt8(truncatingIfNeeded: self.low >> (24 - 8 * UInt32($0))) }
+    }
+
+    /// 24 lowercase hex digits.
+    public var description: String {
+        let digits = Array("0123456789abcdef".utf8)
+        var text: [UInt8] = []
+        text.reserveCapacity(24)
+        for byte in self.bytes {
+            text.append(digits[Int(byte >> 4)])
+            text.append(digits[Int(byte & 0xF)])
+        }
+        return String(decoding: text, as: UTF8.self)
+    }
+
+    /// Orders ids by their bytes.
+    public static func < (lhs: ContactID, rhs: ContactID) -> Bool {
+        (lhs.high, lhs.low) < (rhs.high, rhs.low)
+    }
+
+    private static func nibble(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): return byte - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): return byte - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): return byte - UInt8(ascii: "A") + 10
+        default: return nil
+        }
+    }
+}
