@@ -1,0 +1,25 @@
+/// The methods of PROTOCOL.md section 5.
+public enum Method: String, Sendable, CaseIterable {
+    /// `ping`: liveness, no key needed.
+    case ping = "ping"
+    /// `contacts.upsert`: insert or update a batch of contacts.
+    case upsert = "contacts.upsert"
+    /// `contacts.get`: one contact by external id.
+    case get = "contacts.get"
+    /// `contacts.list`: a page of contacts ordered by external id.
+    case list = "contacts.list"
+    /// `contacts.count`: how many contacts the project has.
+    case count = "contacts.count"
+    /// `contacts.delete`: remove contacts by external id.
+    case delete = "contacts.delete"
+    /// `contacts.recordMessages`: count received messages for `stats`.
+    case recordMessages = "contacts.recordMessages"
+
+    /// True for the methods that change stored data.
+    public var isWrite: Bool {
+        switch self {
+        case .upsert, .delete, .recordMessages: return true
+        case .ping, .get, .list, .count: return false
+        }
+    }
+}
