@@ -17,9 +17,15 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
     ],
     targets: [
         .target(name: "ContactCore", swiftSettings: upcoming),
+        .target(
+            name: "ContactStore",
+            dependencies: ["ContactCore", .product(name: "DequeModule", package: "swift-collections")],
+            swiftSettings: upcoming
+        ),
         .executableTarget(
             name: "update-harness",
             dependencies: ["ContactCore"],
@@ -27,5 +33,6 @@ let package = Package(
             swiftSettings: upcoming
         ),
         .testTarget(name: "ContactCoreTests", dependencies: ["ContactCore"], swiftSettings: upcoming),
+        .testTarget(name: "ContactStoreTests", dependencies: ["ContactStore"], swiftSettings: upcoming),
     ]
 )

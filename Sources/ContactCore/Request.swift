@@ -17,7 +17,7 @@ public enum Request: Sendable {
 
     /// Checks the method's fields of `envelope` against `limits`.
     public static func decode(_ envelope: RequestEnvelope, limits: ProtocolLimits) throws(RequestFailure) -> Request {
-        var fields = RequestFields(object: envelope.object, requestId: envelope.requestId)
+        let fields = RequestFields(object: envelope.object, requestId: envelope.requestId)
         switch envelope.method {
         case .ping:
             return .ping

@@ -1,0 +1,39 @@
+/// Every project's contacts, spread over shards; each project lives on exactly one shard.
+public final class ContactStore: Sendable {
+    /// The shards.
+    public let shards: [Shard]
+
+    /// A store of `shards`; shard `i` must have index `i`.
+    public init(shards: [Shard]) {
+        precondition(!shards.isEmpty)
+        self.shards = shards
+    }
+
+    /// A store kept in memory only, with `shardCount` empty shards.
+    public static func inMemory(shardCount: Int) -> ContactStore {
+        ContactStore(shards: (0..<shardCount).map { Shard(index: $0, log: MemoryChangeLog()) })
+    }
+
+    /// The shard that holds project `name`.
+    public func shard(ofProject name: String) -> Shard {
+        self.shards[Shard.index(ofProject: name, shardCount: self.shards.count)]
+    }
+
+    /// The project named `name`, created empty when it does not exist yet.
+    public func project(named name: String) -> Project {
+        self.shard(ofProject: name).project(named: name)
+    }
+
+    /// How many projects and contacts the store holds.
+    public func statistics() async -> (projects: Int, contacts: Int) {
+        var projects = 0
+        var contacts = 0
+        for shard in self.shards {
+            for project in shard.allProjects {
+                projects += 1
+                contacts += await project.count()
+            }
+        }
+        return (projects, contacts)
+    }
+}

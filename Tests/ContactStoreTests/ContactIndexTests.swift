@@ -1,0 +1,52 @@
+import ContactCore
+import ContactStore
+import Testing
+
+struct ContactIndexTests {
+    private func contact(_ id: String) -> Contact {
+        Contact(
+            id: ContactID(high: 1, low: 2),
+            externalId: id,
+            profile: Array(#"{"id":"\#(id)"}"#.utf8),
+            createdAt: Timestamp(milliseconds: 0),
+            updatedAt: Timestamp(milliseconds: 0)
+        )
+    }
+
+    /// Random inserts and removals keep every contact findable and the walk in bytewise order.
+    @Test func keepsBytewiseOrderAcrossPages() {
+        var index = ContactIndex()
+        var expected: Set<String> = []
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<5000 {
+            let id = "k\(generator.next() % 3000)"
+            if generator.next() % 4 == 0 {
+                #expect((index.remove(id) != nil) == (expected.remove(id) != nil))
+            } else {
+                index.put(self.contact(id))
+                expected.insert(id)
+            }
+        }
+        #expect(index.count == expected.count)
+        var walked: [String] = []
+        index.forEach { walked.append($0.externalId) }
+        #expect(walked == expected.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) })
+        for id in expected { #expect(index[id]?.externalId == id) }
+    }
+
+    /// Paging with the last id as the position returns every contact exactly once.
+    @Test func pagesEveryContactOnce() {
+        var index = ContactIndex()
+        for number in 0..<2345 { index.put(self.contact(String(number))) }
+        var after: String?
+        var seen: [String] = []
+        while true {
+            let (page, hasMore) = index.page(after: after, limit: 100)
+            seen.append(contentsOf: page.map(\.externalId))
+            guard hasMore, let last = page.last else { break }
+            after = last.externalId
+        }
+        #expect(seen.count == 2345)
+        #expect(Set(seen).count == 2345)
+    }
+}
