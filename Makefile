@@ -1,0 +1,72 @@
+# contactd — the two commands the README promises: `make run` and `make test`.
+SHELL := /bin/bash
+SWIFT ?= swift
+PYTHON ?= python3
+VENV := .venv
+APT_PACKAGES := libsystemd-dev pkg-config socat systemd
+BENCH_APT_PACKAGES := redis-server libhiredis-dev
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: all deps bench-deps build release run test test-swift test-python test-units bench clean
+
+all: build
+
+## Installs the Debian packages the build and the tests need, when missing (apt-get update once).
+deps:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		$(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	fi
+
+bench-deps:
+	@missing=""; for p in $(BENCH_APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		$(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	fi
+
+$(VENV)/.installed: Tests/requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r Tests/requirements.txt
+	touch $@
+
+build: deps
+	$(SWIFT) build --build-tests
+
+release: deps
+	$(SWIFT) build -c release --product contactd
+
+## Starts the daemon in the foreground on ./run/contactd.sock with data in ./data.
+run: deps
+	$(SWIFT) build --product contactd
+	./scripts/dev-run
+
+## Installs what is missing, then runs every test.
+test: build $(VENV)/.installed
+	$(MAKE) test-units
+	$(MAKE) test-python
+	$(MAKE) test-swift
+
+test-swift:
+	$(SWIFT) test --skip-build --parallel --num-workers 2
+
+test-python: $(VENV)/.installed
+	$(VENV)/bin/python -m pytest -q Tests/python
+
+## systemd must accept the units (ExecStart pointed at the binary just built).
+test-units:
+	@tmp=$$(mktemp -d); \
+	sed "s#/usr/local/bin/contactd#$(CURDIR)/.build/debug/contactd#" deploy/contactd.service > $$tmp/contactd.service; \
+	cp deploy/contactd.socket $$tmp/; \
+	out=$$(systemd-analyze verify --man=no $$tmp/contactd.socket $$tmp/contactd.service 2>&1); rc=$$?; \
+	echo "$$out" | grep -v -e "contactd-clients" -e "^$$" ; rm -rf $$tmp; \
+	if [ $$rc -ne 0 ] || echo "$$out" | grep -qiE "unknown|invalid|ignoring|failed"; then echo "systemd-analyze verify: FAILED"; exit 1; fi; \
+	echo "systemd-analyze verify: units OK"
+
+bench: bench-deps release
+	$(SWIFT) build -c release
+	./scripts/bench
+
+clean:
+	rm -rf .build $(VENV) run

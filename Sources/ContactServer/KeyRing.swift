@@ -1,0 +1,128 @@
+import ContactCore
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The API keys and the project each selects (PROTOCOL.md sections 2 and 10).
+///
+/// Keys are held as SHA-256 digests; a presented key is hashed and compared with every digest
+/// in constant time, so neither timing nor memory reveals a key.
+public struct KeyRing: Sendable {
+    /// Why a keys file was refused.
+    public struct LoadError: Error, CustomStringConvertible {
+        /// What is wrong, naming the file.
+        public var description: String
+    }
+
+    private struct Entry: Sendable {
+        let digest: [UInt8]
+        let project: String
+    }
+
+    private let entries: [Entry]
+
+    /// The projects that have at least one key, sorted.
+    public var projects: [String] { Array(Set(self.entries.map(\.project))).sorted() }
+
+    /// The number of keys.
+    public var count: Int { self.entries.count }
+
+    /// Parses a keys file's text: a JSON object from key (or `sha256:<64 hex>`) to project name.
+    public init(json text: [UInt8], source: String) throws(LoadError) {
+        let value: JSON
+        do {
+            value = try JSONParser.parse(text)
+        } catch {
+            throw LoadError(description: "\(source): not valid JSON: \(error)")
+        }
+        guard case .object(let object) = value else {
+            throw LoadError(description: "\(source): must be a JSON object from API key to project name")
+        }
+        var entries: [Entry] = []
+        for member in object.members {
+            let key = member.key
+            guard case .string(let project) = member.value else {
+                throw LoadError(description: "\(source): the project of a key must be a string")
+            }
+            guard Self.isValidProjectName(project) else {
+                throw LoadError(
+                    description:
+                        "\(source): project name \(JSONWriter.string(.string(project))) must be 1 to 64 of A-Z a-z 0-9 _ -"
+                )
+            }
+            if key.isEmpty { throw LoadError(description: "\(source): an API key must not be empty") }
+            let digest: [UInt8]
+            if key.utf8.starts(with: "sha256:".utf8) {
+                guard let parsed = Self.parseHexDigest(key.utf8.dropFirst(7)) else {
+                    throw LoadError(description: "\(source): a sha256: key must be followed by 64 hex digits")
+                }
+                digest = parsed
+            } else {
+                digest = SHA256.hash(key.utf8)
+            }
+            entries.append(Entry(digest: digest, project: project))
+        }
+        self.entries = entries
+    }
+
+    /// Reads and parses the keys file at `path`.
+    public static func load(path: String) throws(LoadError) -> KeyRing {
+        guard let bytes = FileBytes.read(path: path) else {
+            throw LoadError(description: "cannot read keys file \(path): \(String(cString: strerror(errno)))")
+        }
+        return try KeyRing(json: bytes, source: path)
+    }
+
+    /// The project `key` selects, or nil for an unknown key.
+    public func project(forKey key: String) -> String? {
+        let digest = SHA256.hash(key.utf8)
+        var match: String?
+        for entry in self.entries {
+            var difference: UInt8 = 0
+            for index in 0..<32 { difference |= entry.digest[index] ^ digest[index] }
+            if difference == 0 && match == nil { match = entry.project }
+        }
+        return match
+    }
+
+    /// A key shortened for logs: its first 4 characters and its length.
+    public static func redacted(_ key: String) -> String {
+        "\(key.prefix(4))…(\(key.utf8.count) bytes)"
+    }
+
+    /// True for 1 to 64 of `A-Z a-z 0-9 _ -`.
+    public static func isValidProjectName(_ name: String) -> Bool {
+        let utf8 = name.utf8
+        guard (1...64).contains(utf8.count) else { return false }
+        return utf8.allSatisfy { byte in
+            switch byte {
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
+                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "_"), UInt8(ascii: "-"):
+                return true
+            default:
+                return false
+            }
+        }
+    }
+
+    private static func parseHexDigest(_ text: Substring.UTF8View) -> [UInt8]? {
+        let digits = Array(text)
+        guard digits.count == 64 else { return nil }
+        var digest: [UInt8] = []
+        for pair in stride(from: 0, to: 64, by: 2) {
+            guard let high = Self.nibble(digits[pair]), let low = Self.nibble(digits[pair + 1]) else { return nil }
+            digest.append(high << 4 | low)
+        }
+        return digest
+    }
+
+    private static func nibble(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): return byte - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): return byte - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): return byte - UInt8(ascii: "A") + 10
+        default: return nil
+        }
+    }
+}

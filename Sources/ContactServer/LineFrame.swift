@@ -1,0 +1,88 @@
+import NIOCore
+
+/// One request line as the framing layer delivers it (PROTOCOL.md section 1).
+public enum LineFrame: Sendable {
+    /// A line's content, without `\n` or `\r\n`; never empty.
+    case line(ByteBuffer)
+    /// A line longer than the limit, answered with 413; its bytes were discarded.
+    case tooLong
+}
+
+/// Splits a byte stream into lines of at most `maxLineBytes`, without ever buffering more than
+/// that: a longer line is reported once as ``LineFrame/tooLong`` and skipped up to its `\n`.
+public struct LineFrameDecoder: ByteToMessageDecoder {
+    /// Frames delivered to the next handler.
+    public typealias InboundOut = LineFrame
+
+    private let maxLineBytes: Int
+    private var discarding = false
+    private var scanned = 0
+
+    /// A decoder with the given line limit.
+    public init(maxLineBytes: Int) {
+        self.maxLineBytes = maxLineBytes
+    }
+
+    /// Emits one frame when a complete line (or an over-long prefix) is buffered.
+    public mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
+        let view = buffer.readableBytesView
+        let searchStart = view.index(view.startIndex, offsetBy: self.scanned)
+        guard let newline = view[searchStart...].firstIndex(of: UInt8(ascii: "\n")) else {
+            if self.discarding {
+                buffer.moveReaderIndex(forwardBy: buffer.readableBytes)
+                self.scanned = 0
+                return .needMoreData
+            }
+            // `\r` may still come before `\n`: a line of exactly the limit is limit + 1 bytes then.
+            if buffer.readableBytes > self.maxLineBytes + 1 {
+                buffer.moveReaderIndex(forwardBy: buffer.readableBytes)
+                self.scanned = 0
+                self.discarding = true
+                context.fireChannelRead(Self.wrapInboundOut(.tooLong))
+                return .continue
+            }
+            self.scanned = buffer.readableBytes
+            return .needMoreData
+        }
+        let length = newline - view.startIndex
+        self.scanned = 0
+        if self.discarding {
+            buffer.moveReaderIndex(forwardBy: length + 1)
+            self.discarding = false
+            return .continue
+        }
+        var line = buffer.readSlice(length: length)!
+        buffer.moveReaderIndex(forwardBy: 1)
+        self.emit(&line, context: context)
+        return .continue
+    }
+
+    /// At end of input, the bytes after the last `\n` are a final line.
+    public mutating func decodeLast(
+        context: ChannelHandlerContext,
+        buffer: inout ByteBuffer,
+        seenEOF: Bool
+    ) throws -> DecodingState {
+        while try self.decode(context: context, buffer: &buffer) == .continue {}
+        if seenEOF, buffer.readableBytes > 0, !self.discarding {
+            var line = buffer.readSlice(length: buffer.readableBytes)!
+            self.emit(&line, context: context)
+        }
+        buffer.moveReaderIndex(forwardBy: buffer.readableBytes)
+        self.scanned = 0
+        self.discarding = false
+        return .needMoreData
+    }
+
+    private func emit(_ line: inout ByteBuffer, context: ChannelHandlerContext) {
+        if line.readableBytes > 0, line.getInteger(at: line.writerIndex - 1, as: UInt8.self) == UInt8(ascii: "\r") {
+            line.moveWriterIndex(to: line.writerIndex - 1)
+        }
+        if line.readableBytes == 0 { return }
+        if line.readableBytes > self.maxLineBytes {
+            context.fireChannelRead(Self.wrapInboundOut(.tooLong))
+        } else {
+            context.fireChannelRead(Self.wrapInboundOut(.line(line)))
+        }
+    }
+}

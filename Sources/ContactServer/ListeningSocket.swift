@@ -1,0 +1,109 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The Unix stream socket the daemon listens on: inherited from systemd, or bound at a path.
+public struct ListeningSocket: Sendable {
+    /// Why the socket could not be set up; the message is the daemon's last line on stderr.
+    public struct SetupError: Error, CustomStringConvertible {
+        /// What went wrong.
+        public var description: String
+    }
+
+    /// The listening descriptor (owned by the server once handed to it).
+    public let descriptor: CInt
+    /// The path this process bound and must remove on a clean exit; nil when inherited.
+    public let ownedPath: String?
+
+    /// Binds `path` with permission bits `mode` and listens.
+    ///
+    /// A stale socket file (no listener) is replaced; a live one fails with "already running"; a
+    /// path that is not a socket is never removed.
+    public static func bind(path: String, mode: mode_t, backlog: CInt = 1024) throws(SetupError) -> ListeningSocket {
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let capacity = MemoryLayout.size(ofValue: address.sun_path)
+        guard path.utf8.count < capacity else {
+            throw SetupError(description: "socket path \(path) is longer than \(capacity - 1) bytes")
+        }
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            raw.copyBytes(from: path.utf8)
+            raw[path.utf8.count] = 0
+        }
+
+        var status = stat()
+        if lstat(path, &status) == 0 {
+            guard status.st_mode & S_IFMT == S_IFSOCK else {
+                throw SetupError(description: "\(path) exists and is not a socket; not touching it")
+            }
+            if Self.isLive(address) {
+                throw SetupError(description: "contactd is already running on \(path)")
+            }
+            guard unlink(path) == 0 || errno == ENOENT else {
+                throw SetupError(description: "cannot remove stale socket \(path): \(Self.lastError())")
+            }
+        }
+
+        let descriptor = socket(AF_UNIX, CInt(SOCK_STREAM.rawValue) | CInt(SOCK_CLOEXEC.rawValue), 0)
+        guard descriptor >= 0 else { throw SetupError(description: "socket(): \(Self.lastError())") }
+        // The socket file gets its final permissions at creation: no window with wider ones.
+        let previousMask = umask(~mode & 0o777)
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                Glibc.bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
+        }
+        let bindError = errno
+        umask(previousMask)
+        guard bound == 0 else {
+            close(descriptor)
+            throw SetupError(description: "cannot bind \(path): \(String(cString: strerror(bindError)))")
+        }
+        guard chmod(path, mode) == 0, listen(descriptor, backlog) == 0 else {
+            let message = Self.lastError()
+            close(descriptor)
+            unlink(path)
+            throw SetupError(description: "cannot listen on \(path): \(message)")
+        }
+        return ListeningSocket(descriptor: descriptor, ownedPath: path)
+    }
+
+    /// The socket systemd passed.
+    public static func inherited(_ descriptor: CInt) -> ListeningSocket {
+        ListeningSocket(descriptor: descriptor, ownedPath: nil)
+    }
+
+    /// Removes the socket file this process bound, if it still is a socket.
+    public func removeOwnedPath() {
+        guard let path = self.ownedPath else { return }
+        var status = stat()
+        if lstat(path, &status) == 0, status.st_mode & S_IFMT == S_IFSOCK {
+            unlink(path)
+        }
+    }
+
+    /// Parses an octal mode (`0660` or `660`).
+    public static func parseMode(_ text: String) -> mode_t? {
+        guard !text.isEmpty, text.utf8.count <= 4, let value = UInt32(text, radix: 8), value <= 0o777 else {
+            return nil
+        }
+        return mode_t(value)
+    }
+
+    private static func isLive(_ address: sockaddr_un) -> Bool {
+        let probe = socket(AF_UNIX, CInt(SOCK_STREAM.rawValue) | CInt(SOCK_CLOEXEC.rawValue), 0)
+        guard probe >= 0 else { return false }
+        defer { close(probe) }
+        var address = address
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(probe, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
+        }
+        return result == 0
+    }
+
+    private static func lastError() -> String {
+        String(cString: strerror(errno))
+    }
+}

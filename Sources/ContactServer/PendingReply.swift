@@ -1,0 +1,30 @@
+import ContactCore
+import ContactStore
+
+/// A reply in a connection's queue: ready to write, or waiting for its journal record to be
+/// durable first.
+public enum PendingReply: Sendable {
+    /// The complete response text (no newline).
+    case ready([UInt8])
+    /// A write's response, to send once `sequence` is durable in `log`.
+    case durable(body: [UInt8], replayed: Bool, requestId: RequestID?, log: any ChangeLog, sequence: UInt64)
+
+    /// The response text, once it may be sent; 503 when its write could not be made durable.
+    public func resolve() async -> [UInt8] {
+        switch self {
+        case .ready(let bytes):
+            return bytes
+        case .durable(let body, let replayed, let requestId, let log, let sequence):
+            do {
+                try await log.waitUntilDurable(sequence)
+                return ResponseWriter.complete(body: body, replayed: replayed, requestId: requestId)
+            } catch {
+                return ResponseWriter.failure(
+                    .serviceUnavailable,
+                    message: "the write could not be made durable (\(error.message)); retry later",
+                    requestId: requestId
+                )
+            }
+        }
+    }
+}

@@ -1,0 +1,26 @@
+import ContactCore
+
+/// How the server serves connections.
+public struct ServerConfiguration: Sendable {
+    /// The protocol limits.
+    public var limits: ProtocolLimits
+    /// The most open connections; more are answered with 503 and closed.
+    public var maxConnections: Int
+    /// Replies a connection may have queued before the server stops reading from it.
+    public var maxRepliesInFlight: Int
+    /// How long shutdown waits for clients that do not read their replies.
+    public var shutdownGrace: Duration
+
+    /// A configuration with the documented defaults.
+    public init(
+        limits: ProtocolLimits = ProtocolLimits(),
+        maxConnections: Int = 1024,
+        maxRepliesInFlight: Int = 128,
+        shutdownGrace: Duration = .seconds(10)
+    ) {
+        self.limits = limits
+        self.maxConnections = maxConnections
+        self.maxRepliesInFlight = maxRepliesInFlight
+        self.shutdownGrace = shutdownGrace
+    }
+}

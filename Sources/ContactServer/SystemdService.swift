@@ -1,0 +1,46 @@
+import ContactStore
+import ServiceLifecycle
+
+/// Keeps systemd informed while the daemon runs: `STATUS=` lines with counts and, when
+/// `WATCHDOG_USEC` asks for it, `WATCHDOG=1` pings.
+public struct SystemdService: Service {
+    private let store: ContactStore
+    private let connections: @Sendable () -> Int
+    private let statusInterval: Duration
+
+    /// A service reporting on `store` and the open connections.
+    public init(store: ContactStore, statusInterval: Duration = .seconds(5), connections: @escaping @Sendable () -> Int) {
+        self.store = store
+        self.connections = connections
+        self.statusInterval = statusInterval
+    }
+
+    /// Sends status and watchdog pings until graceful shutdown.
+    public func run() async throws {
+        let watchdog = Systemd.watchdogInterval()
+        let store = self.store
+        let connections = self.connections
+        let statusInterval = self.statusInterval
+        await cancelWhenGracefulShutdown {
+            await withDiscardingTaskGroup { group in
+                if let watchdog {
+                    group.addTask {
+                        while !Task.isCancelled {
+                            Systemd.notify("WATCHDOG=1")
+                            try? await Task.sleep(for: watchdog)
+                        }
+                    }
+                }
+                group.addTask {
+                    while !Task.isCancelled {
+                        let (projects, contacts) = await store.statistics()
+                        Systemd.notify(
+                            "STATUS=serving \(projects) projects, \(contacts) contacts, \(connections()) connections"
+                        )
+                        try? await Task.sleep(for: statusInterval)
+                    }
+                }
+            }
+        }
+    }
+}

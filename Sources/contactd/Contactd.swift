@@ -1,0 +1,183 @@
+import ArgumentParser
+import ContactCore
+import ContactServer
+import ContactStore
+import Logging
+import NIOCore
+import NIOPosix
+import ServiceLifecycle
+import UnixSignals
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The contactd daemon: flags and wiring.
+@main
+struct Contactd: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "contactd",
+        abstract: "Stores the contacts of many projects and serves the Notifuse Contacts API on a Unix socket."
+    )
+
+    @Option(help: "Unix socket to bind when not socket-activated.")
+    var socket: String?
+
+    @Option(help: "Data folder (journal, snapshots, default keys file); created when missing.")
+    var data: String
+
+    @Option(help: "Keys file: a JSON object from API key to project (default DATA/keys.json, created on first start).")
+    var keys: String?
+
+    @Option(help: "When acknowledged writes are fsynced: always, everysec or no.")
+    var fsync: String = "always"
+
+    @Option(help: "Seconds between snapshots.")
+    var snapshotInterval: Int = 60
+
+    @Option(help: "Number of store shards (default: the number of cores).")
+    var shards: Int?
+
+    @Option(help: "Most entries in contacts, ids or messages.")
+    var maxBatch: Int = 50
+
+    @Option(help: "Longest request line in bytes.")
+    var maxLineBytes: Int = 1 << 20
+
+    @Option(help: "Largest profile in bytes of compact JSON.")
+    var maxProfileBytes: Int = 64 << 10
+
+    @Option(help: "Permission bits of the socket file, octal.")
+    var socketMode: String = "0660"
+
+    @Option(help: "Most concurrent connections.")
+    var maxConnections: Int = 1024
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: String = "info"
+
+    func run() async throws {
+        do {
+            try await self.serve()
+        } catch let failure as StartFailure {
+            FileDescriptorOutput.standardError.write("contactd: \(failure.message)\n")
+            throw ExitCode(1)
+        }
+    }
+
+    private func serve() async throws {
+        guard let level = Logger.Level(rawValue: self.logLevel) else {
+            throw StartFailure("--log-level \(self.logLevel) is not one of trace, debug, info, notice, warning, error, critical")
+        }
+        guard let mode = ListeningSocket.parseMode(self.socketMode) else {
+            throw StartFailure("--socket-mode \(self.socketMode) is not an octal mode like 0660")
+        }
+        guard let fsyncMode = FsyncMode(rawValue: self.fsync) else {
+            throw StartFailure("--fsync \(self.fsync) is not one of always, everysec, no")
+        }
+        let shardCount = self.shards ?? System.coreCount
+        try Self.require(shardCount >= 1 && shardCount <= 1024, "--shards must be from 1 to 1024")
+        try Self.require(self.maxBatch >= 1, "--max-batch must be at least 1")
+        try Self.require(self.maxLineBytes >= 64, "--max-line-bytes must be at least 64")
+        try Self.require(self.maxProfileBytes >= 16, "--max-profile-bytes must be at least 16")
+        try Self.require(self.snapshotInterval >= 1, "--snapshot-interval must be at least 1 second")
+        try Self.require(self.maxConnections >= 1, "--max-connections must be at least 1")
+
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "contactd")
+
+        let keyRing = try DaemonSetup.loadKeys(explicitPath: self.keys, dataDirectory: self.data)
+        let store: ContactStore
+        do {
+            store = try await ContactStore.openStore(
+                directory: self.data,
+                shardCount: shardCount,
+                fsync: fsyncMode,
+                snapshotInterval: .seconds(self.snapshotInterval)
+            )
+        } catch {
+            throw StartFailure("\(error)")
+        }
+        let listening: ListeningSocket
+        do {
+            if let inherited = try Systemd.inheritedSocket() {
+                listening = .inherited(inherited)
+                if self.socket != nil { logger.notice("socket-activated: ignoring --socket") }
+            } else {
+                guard let path = self.socket else {
+                    try? await store.close()
+                    throw StartFailure("--socket PATH is required when not socket-activated")
+                }
+                listening = try ListeningSocket.bind(path: path, mode: mode)
+            }
+        } catch let error as Systemd.ActivationError {
+            try? await store.close()
+            throw StartFailure(error.description)
+        } catch let error as ListeningSocket.SetupError {
+            try? await store.close()
+            throw StartFailure(error.description)
+        }
+
+        let limits = ProtocolLimits(
+            maxBatch: self.maxBatch,
+            maxLineBytes: self.maxLineBytes,
+            maxProfileBytes: self.maxProfileBytes
+        )
+        let dispatcher = Dispatcher(
+            store: store,
+            keys: keyRing,
+            limits: limits,
+            ids: ContactIDGenerator(),
+            logger: logger
+        )
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let server = ContactServer(
+            socket: listening,
+            dispatcher: dispatcher,
+            configuration: ServerConfiguration(limits: limits, maxConnections: self.maxConnections),
+            group: group,
+            logger: logger,
+            onReady: {
+                logger.info("ready", metadata: ["socket": "\(listening.ownedPath ?? "(socket-activated)")"])
+                Systemd.notify("READY=1")
+            }
+        )
+        let snapshots = SnapshotService(store: store)
+        let systemd = SystemdService(store: store, connections: { server.connectionCount })
+        let services = ServiceGroup(
+            configuration: .init(
+                services: [
+                    .init(service: snapshots),
+                    .init(service: server),
+                    .init(service: systemd),
+                ],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger
+            )
+        )
+        var failure: (any Error)?
+        do {
+            try await services.run()
+        } catch {
+            failure = error
+        }
+        Systemd.notify("STOPPING=1")
+        listening.removeOwnedPath()
+        do {
+            try await store.close()
+        } catch {
+            throw StartFailure("final snapshot failed: \(error)")
+        }
+        try? await group.shutdownGracefully()
+        if let failure { throw StartFailure("stopped on error: \(failure)") }
+        logger.info("stopped cleanly")
+    }
+
+    private static func require(_ condition: Bool, _ message: String) throws {
+        if !condition { throw StartFailure(message) }
+    }
+}

@@ -1,0 +1,38 @@
+import ContactCore
+import ContactServer
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Start-up steps that touch files: the keys file and its first-start default.
+enum DaemonSetup {
+    /// The key ring from `explicitPath`, or from `DATA/keys.json`, created with one random key for
+    /// project `default` (mode 0600) when missing.
+    static func loadKeys(explicitPath: String?, dataDirectory: String) throws -> KeyRing {
+        if let explicitPath {
+            do {
+                return try KeyRing.load(path: explicitPath)
+            } catch {
+                throw StartFailure(error.description)
+            }
+        }
+        _ = mkdir(dataDirectory, 0o750)
+        let path = dataDirectory + "/keys.json"
+        if access(path, F_OK) != 0 {
+            var generator = SystemRandomNumberGenerator()
+            let key = "dev-" + SHA256.hex((0..<24).map { _ in UInt8.random(in: 0...255, using: &generator) })
+            let text = "{\"\(key)\": \"default\"}\n"
+            if FileBytes.create(path: path, mode: 0o600, bytes: Array(text.utf8)) {
+                FileDescriptorOutput.standardError.write(
+                    "contactd: created \(path) with a new API key for project \"default\"\n"
+                )
+            }
+        }
+        do {
+            return try KeyRing.load(path: path)
+        } catch {
+            throw StartFailure(error.description)
+        }
+    }
+}
