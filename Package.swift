@@ -69,5 +69,20 @@ let package = Package(
         ),
         .testTarget(name: "ContactCoreTests", dependencies: ["ContactCore"], swiftSettings: upcoming),
         .testTarget(name: "ContactStoreTests", dependencies: ["ContactStore"], swiftSettings: upcoming),
+        .testTarget(
+            name: "ContactServerTests",
+            dependencies: [
+                "ContactServer",
+                "ContactCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ],
+            swiftSettings: upcoming
+        ),
+        .testTarget(
+            name: "contactdTests",
+            dependencies: ["ContactCore"],
+            swiftSettings: upcoming
+        ),
     ]
 )
