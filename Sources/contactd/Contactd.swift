@@ -93,7 +93,7 @@ struct Contactd: AsyncParsableCommand {
         let keyRing = try DaemonSetup.loadKeys(explicitPath: self.keys, dataDirectory: self.data)
         let store: ContactStore
         do {
-            store = try await ContactStore.openStore(
+            store = try await ContactStore.open(
                 directory: self.data,
                 shardCount: shardCount,
                 fsync: fsyncMode,
