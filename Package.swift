@@ -11,7 +11,10 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "ContactCore", targets: ["ContactCore"]),
+        .library(name: "ContactClient", targets: ["ContactClient"]),
         .executable(name: "contactd", targets: ["contactd"]),
+        .executable(name: "contactctl", targets: ["contactctl"]),
+        .executable(name: "contactd-bench", targets: ["contactd-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
@@ -19,6 +22,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     ],
     targets: [
         .target(name: "ContactCore", swiftSettings: upcoming),
@@ -61,6 +66,36 @@ let package = Package(
             ],
             swiftSettings: upcoming
         ),
+        .target(
+            name: "ContactClient",
+            dependencies: [
+                "ContactCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOExtras", package: "swift-nio-extras"),
+            ],
+            swiftSettings: upcoming
+        ),
+        .executableTarget(
+            name: "contactctl",
+            dependencies: [
+                "ContactClient",
+                "ContactCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: upcoming
+        ),
+        .executableTarget(
+            name: "contactd-bench",
+            dependencies: [
+                "ContactCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ],
+            swiftSettings: upcoming
+        ),
         .executableTarget(
             name: "update-harness",
             dependencies: ["ContactCore"],
@@ -77,6 +112,11 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
             ],
+            swiftSettings: upcoming
+        ),
+        .testTarget(
+            name: "ContactClientTests",
+            dependencies: ["ContactClient", "ContactCore"],
             swiftSettings: upcoming
         ),
         .testTarget(

@@ -1,0 +1,2 @@
+/// Placeholder: the client library lands in the next commits.
+public enum ContactClientPlaceholder {}
