@@ -26,14 +26,16 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
     /// Parses an RFC 3339 date-time (`2016-10-22T04:31:13.589Z`, `2016-10-22T06:31:13+02:00`).
     ///
     /// Offsets are converted to UTC and fractions beyond milliseconds are truncated. Returns nil for
-    /// anything else, including dates that do not exist (`2023-02-29`).
+    /// anything else, including dates that do not exist (`2023-02-29`) and instants whose UTC year
+    /// is outside 0000–9999 (`9999-12-31T23:59:59-01:00`), which ``iso8601`` could not express.
     public init?(rfc3339 text: String) {
         var text = text
         guard let value = text.withUTF8({ Self.parse($0) }) else { return nil }
         self.milliseconds = value
     }
 
-    /// `YYYY-MM-DDTHH:MM:SS.mmmZ`.
+    /// `YYYY-MM-DDTHH:MM:SS.mmmZ`. (An instant outside years 0000–9999, which ``init(rfc3339:)``
+    /// never produces, gets an ISO 8601 expanded year: a sign and at least six digits.)
     public var iso8601: String {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(24)
@@ -58,8 +60,14 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
                 divisor /= 10
             }
         }
-        if year < 0 { bytes.append(UInt8(ascii: "-")) }
-        append(abs(year), width: 4)
+        if (0...9999).contains(year) {
+            append(year, width: 4)
+        } else {
+            bytes.append(year < 0 ? UInt8(ascii: "-") : UInt8(ascii: "+"))
+            var width = 6
+            while width < 19 && abs(year) >= Self.powerOfTen(width) { width += 1 }
+            append(abs(year), width: width)
+        }
         bytes.append(UInt8(ascii: "-"))
         append(month, width: 2)
         bytes.append(UInt8(ascii: "-"))
@@ -175,7 +183,16 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
         guard index == text.count else { return nil }
         let days = Self.days(fromCivilYear: year, month: month, day: day)
         let seconds = days * 86_400 + hour * 3600 + minute * 60 + second - offsetMinutes * 60
-        return seconds * 1000 + millis
+        let milliseconds = seconds * 1000 + millis
+        // 0000-01-01T00:00:00.000Z ... 9999-12-31T23:59:59.999Z
+        guard (-62_167_219_200_000...253_402_300_799_999).contains(milliseconds) else { return nil }
+        return milliseconds
+    }
+
+    private static func powerOfTen(_ exponent: Int) -> Int64 {
+        var value: Int64 = 1
+        for _ in 0..<exponent { value *= 10 }
+        return value
     }
 }
 
