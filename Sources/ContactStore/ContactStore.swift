@@ -1,12 +1,26 @@
 /// Every project's contacts, spread over shards; each project lives on exactly one shard.
+///
+/// Kept in memory only (``inMemory(shardCount:)``) or in a data folder with a journal per shard
+/// and periodic snapshots (``open(directory:shardCount:fsync:snapshotInterval:journalLimitBytes:)``,
+/// in ContactStore+Persistence.swift).
 public final class ContactStore: Sendable {
     /// The shards.
     public let shards: [Shard]
+    /// The data folder, journals and snapshot state of a store made by `open`; nil in memory.
+    let persistence: Persistence?
 
     /// A store of `shards`; shard `i` must have index `i`.
     public init(shards: [Shard]) {
         precondition(!shards.isEmpty)
         self.shards = shards
+        self.persistence = nil
+    }
+
+    /// A store of `shards` kept in `persistence`'s data folder.
+    init(shards: [Shard], persistence: Persistence) {
+        precondition(!shards.isEmpty && shards.count == persistence.journals.count)
+        self.shards = shards
+        self.persistence = persistence
     }
 
     /// A store kept in memory only, with `shardCount` empty shards.

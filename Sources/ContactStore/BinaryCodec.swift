@@ -1,0 +1,398 @@
+import ContactCore
+
+// On-disk format of the data folder (also described, with the recovery rules, in
+// docs/STORAGE.md). All integers are little-endian; "varint" is unsigned LEB128 (7 bits per
+// byte, low groups first); "zigzag" is a signed value mapped to a varint as (n << 1) ^ (n >> 63);
+// "bytes" is a varint length followed by that many bytes; "string" is bytes holding UTF-8.
+//
+// Files (C = shard count, I = shard index, S = 16 lowercase hex digits of a sequence number):
+//   LOCK                         flock(LOCK_EX|LOCK_NB) by the running daemon; empty
+//   LAYOUT                       text "contactd-data 1\nshards C\n"; names the current layout
+//   journal.C.I.S                journal segment whose first record has sequence S
+//   snapshot.C.I.S               snapshot holding every record of shard I with sequence < S
+//   *.tmp                        unfinished file; removed on start
+//
+// File header, 32 bytes, at the start of every journal segment and snapshot:
+//   0  magic     8 bytes  "CDJOURNL" (journal) or "CDSNAPSH" (snapshot)
+//   8  version   u32      1
+//   12 shard     u32      shard index I
+//   16 shards    u32      shard count C
+//   20 sequence  u64      S (journal: first record's sequence; snapshot: covers every record < S)
+//   28 crc       u32      CRC-32C of bytes 0 ..< 28
+//
+// Frame (every journal record and every snapshot block after the header):
+//   0  length    u32      payload length L (1 ... 1 GiB)
+//   4  crc       u32      CRC-32C of the 4 length bytes followed by the payload
+//   8  payload   L bytes
+//
+// Journal record payload (one per request; records are numbered 1, 2, 3 ... per shard, with no
+// gap, across segments):
+//   sequence u64, project string, change count varint, then each change:
+//     tag u8 1 = put:      contact
+//     tag u8 2 = delete:   external id string
+//     tag u8 3 = remember: idempotency record
+//
+// Contact:  id high u64, id low u32, createdAt i64 ms, updatedAt i64 ms, externalId string,
+//           profile bytes (compact JSON as stored), bucket count varint, then per bucket:
+//           year zigzag, month u8, count zigzag.
+// Idempotency record: key string, fingerprint high u64, fingerprint low u64, response bytes,
+//           at i64 ms.
+//
+// Snapshot blocks (frame payloads; the first byte is the kind):
+//   1 project:  name string, contact count varint, record count varint
+//   2 contacts: count varint, then that many contacts (of the latest project; blocks of about
+//               1 MiB, so one project's contacts span many blocks)
+//   3 records:  count varint, then that many idempotency records, oldest first
+//   255 end:    project count varint, contact count varint, record count varint
+// A snapshot ends with exactly one end block, which must be the last bytes of the file.
+
+// MARK: - Writing
+
+/// Appends the binary encoding of journal and snapshot values to a byte array.
+struct BinaryWriter {
+    /// The bytes written so far.
+    var bytes: [UInt8] = []
+
+    init(capacity: Int = 0) {
+        self.bytes.reserveCapacity(capacity)
+    }
+
+    mutating func u8(_ value: UInt8) {
+        self.bytes.append(value)
+    }
+
+    mutating func u32(_ value: UInt32) {
+        withUnsafeBytes(of: value.littleEndian) { self.bytes.append(contentsOf: $0) }
+    }
+
+    mutating func u64(_ value: UInt64) {
+        withUnsafeBytes(of: value.littleEndian) { self.bytes.append(contentsOf: $0) }
+    }
+
+    mutating func i64(_ value: Int64) {
+        self.u64(UInt64(bitPattern: value))
+    }
+
+    mutating func varint(_ value: UInt64) {
+        var value = value
+        while value >= 0x80 {
+            self.bytes.append(UInt8(truncatingIfNeeded: value) | 0x80)
+            value >>= 7
+        }
+        self.bytes.append(UInt8(value))
+    }
+
+    mutating func varint(_ value: Int) {
+        self.varint(UInt64(value))
+    }
+
+    mutating func zigzag(_ value: Int64) {
+        self.varint(UInt64(bitPattern: (value << 1) ^ (value >> 63)))
+    }
+
+    mutating func string(_ value: String) {
+        var value = value
+        value.withUTF8 { utf8 in
+            self.varint(utf8.count)
+            self.bytes.append(contentsOf: utf8)
+        }
+    }
+
+    mutating func byteString(_ value: [UInt8]) {
+        self.varint(value.count)
+        self.bytes.append(contentsOf: value)
+    }
+
+    mutating func contact(_ contact: Contact) {
+        self.u64(contact.id.high)
+        self.u32(contact.id.low)
+        self.i64(contact.createdAt.milliseconds)
+        self.i64(contact.updatedAt.milliseconds)
+        self.string(contact.externalId)
+        self.byteString(contact.profile)
+        let buckets = contact.stats.buckets
+        self.varint(buckets.count)
+        for bucket in buckets {
+            self.zigzag(Int64(bucket.year))
+            self.u8(bucket.month)
+            self.zigzag(bucket.count)
+        }
+    }
+
+    mutating func record(_ record: IdempotencyRecord) {
+        self.string(record.key)
+        self.u64(record.fingerprint.high)
+        self.u64(record.fingerprint.low)
+        self.byteString(record.response)
+        self.i64(record.at.milliseconds)
+    }
+
+    mutating func change(_ change: Change) {
+        switch change {
+        case .put(let contact):
+            self.u8(1)
+            self.contact(contact)
+        case .delete(let externalId):
+            self.u8(2)
+            self.string(externalId)
+        case .remember(let record):
+            self.u8(3)
+            self.record(record)
+        }
+    }
+
+    /// Reserves a frame's 8-byte prefix; returns where it starts, for ``finishFrame(at:)``.
+    mutating func startFrame() -> Int {
+        let start = self.bytes.count
+        self.u64(0)
+        return start
+    }
+
+    /// Fills in the length and checksum of the frame started at `start`, whose payload is
+    /// everything appended since.
+    mutating func finishFrame(at start: Int) {
+        let length = self.bytes.count - start - 8
+        precondition(length > 0 && length <= BinaryFormat.maximumPayload, "frame payload of \(length) bytes")
+        self.bytes.withUnsafeMutableBytes { buffer in
+            buffer.storeBytes(of: UInt32(length).littleEndian, toByteOffset: start, as: UInt32.self)
+            var crc = CRC32C.update(0, UnsafeRawBufferPointer(rebasing: buffer[start..<(start + 4)]))
+            crc = CRC32C.update(crc, UnsafeRawBufferPointer(rebasing: buffer[(start + 8)...]))
+            buffer.storeBytes(of: crc.littleEndian, toByteOffset: start + 4, as: UInt32.self)
+        }
+    }
+}
+
+// MARK: - Reading
+
+/// Why bytes could not be decoded; the caller turns it into a ``StoreError`` naming the file.
+struct BinaryDecodingError: Error {
+    var message: String
+}
+
+/// Reads the binary encoding from memory it does not own (a mapped file or a buffer).
+struct BinaryReader {
+    private let base: UnsafeRawPointer?
+    /// The number of readable bytes.
+    let count: Int
+    /// The next byte to read.
+    var position: Int
+
+    init(_ bytes: UnsafeRawBufferPointer, position: Int = 0) {
+        self.base = bytes.baseAddress
+        self.count = bytes.count
+        self.position = position
+    }
+
+    /// True when every byte has been read.
+    var isAtEnd: Bool { self.position >= self.count }
+
+    private mutating func take(_ size: Int) throws(BinaryDecodingError) -> UnsafeRawPointer {
+        guard size >= 0, size <= self.count - self.position, let base = self.base else {
+            throw BinaryDecodingError(message: "value runs past the end of its block")
+        }
+        let pointer = base + self.position
+        self.position += size
+        return pointer
+    }
+
+    mutating func u8() throws(BinaryDecodingError) -> UInt8 {
+        try self.take(1).load(as: UInt8.self)
+    }
+
+    mutating func u32() throws(BinaryDecodingError) -> UInt32 {
+        UInt32(littleEndian: try self.take(4).loadUnaligned(as: UInt32.self))
+    }
+
+    mutating func u64() throws(BinaryDecodingError) -> UInt64 {
+        UInt64(littleEndian: try self.take(8).loadUnaligned(as: UInt64.self))
+    }
+
+    mutating func i64() throws(BinaryDecodingError) -> Int64 {
+        Int64(bitPattern: try self.u64())
+    }
+
+    mutating func varint() throws(BinaryDecodingError) -> UInt64 {
+        var result: UInt64 = 0
+        var shift: UInt64 = 0
+        while true {
+            let byte = try self.u8()
+            guard shift < 64 else { throw BinaryDecodingError(message: "varint longer than 10 bytes") }
+            result |= UInt64(byte & 0x7F) << shift
+            if byte < 0x80 { return result }
+            shift += 7
+        }
+    }
+
+    /// A varint used as a length or count, at most the bytes left (every element takes a byte).
+    mutating func length() throws(BinaryDecodingError) -> Int {
+        let value = try self.varint()
+        guard value <= UInt64(self.count - self.position) else {
+            throw BinaryDecodingError(message: "length \(value) runs past the end of its block")
+        }
+        return Int(value)
+    }
+
+    /// A varint used as a count of values stored elsewhere (at most Int.max).
+    mutating func int() throws(BinaryDecodingError) -> Int {
+        let value = try self.varint()
+        guard let int = Int(exactly: value) else { throw BinaryDecodingError(message: "count \(value) too large") }
+        return int
+    }
+
+    mutating func zigzag() throws(BinaryDecodingError) -> Int64 {
+        let value = try self.varint()
+        return Int64(bitPattern: value >> 1) ^ -Int64(bitPattern: value & 1)
+    }
+
+    mutating func rawBytes() throws(BinaryDecodingError) -> UnsafeRawBufferPointer {
+        let length = try self.length()
+        return UnsafeRawBufferPointer(start: try self.take(length), count: length)
+    }
+
+    mutating func string() throws(BinaryDecodingError) -> String {
+        let raw = try self.rawBytes()
+        return String(decoding: raw.assumingMemoryBound(to: UInt8.self), as: UTF8.self)
+    }
+
+    mutating func byteString() throws(BinaryDecodingError) -> [UInt8] {
+        Array(try self.rawBytes())
+    }
+
+    mutating func contact() throws(BinaryDecodingError) -> Contact {
+        let high = try self.u64()
+        let low = try self.u32()
+        let createdAt = try self.i64()
+        let updatedAt = try self.i64()
+        let externalId = try self.string()
+        let profile = try self.byteString()
+        let bucketCount = try self.length()
+        var stats = MessageStats()
+        if bucketCount > 0 {
+            var buckets: [MessageStats.Bucket] = []
+            buckets.reserveCapacity(bucketCount)
+            for _ in 0..<bucketCount {
+                let year = try self.zigzag()
+                let month = try self.u8()
+                let count = try self.zigzag()
+                guard let year32 = Int32(exactly: year) else {
+                    throw BinaryDecodingError(message: "stats year \(year) out of range")
+                }
+                buckets.append(MessageStats.Bucket(year: year32, month: month, count: count))
+            }
+            stats = MessageStats(buckets: buckets)
+        }
+        return Contact(
+            id: ContactID(high: high, low: low),
+            externalId: externalId,
+            profile: profile,
+            stats: stats,
+            createdAt: Timestamp(milliseconds: createdAt),
+            updatedAt: Timestamp(milliseconds: updatedAt)
+        )
+    }
+
+    mutating func record() throws(BinaryDecodingError) -> IdempotencyRecord {
+        let key = try self.string()
+        let high = try self.u64()
+        let low = try self.u64()
+        let response = try self.byteString()
+        let at = try self.i64()
+        return IdempotencyRecord(
+            key: key,
+            fingerprint: Fingerprint(high: high, low: low),
+            response: response,
+            at: Timestamp(milliseconds: at)
+        )
+    }
+
+    mutating func change() throws(BinaryDecodingError) -> Change {
+        switch try self.u8() {
+        case 1: return .put(try self.contact())
+        case 2: return .delete(externalId: try self.string())
+        case 3: return .remember(try self.record())
+        case let tag: throw BinaryDecodingError(message: "unknown change tag \(tag)")
+        }
+    }
+}
+
+// MARK: - Frames and headers
+
+/// Constants and helpers of the on-disk format described at the top of this file.
+enum BinaryFormat {
+    /// The format version written in every header.
+    static let version: UInt32 = 1
+    /// The size of a file header.
+    static let headerSize = 32
+    /// The size of a frame's length and checksum.
+    static let frameOverhead = 8
+    /// The largest frame payload accepted (1 GiB).
+    static let maximumPayload = 1 << 30
+    /// The magic of a journal segment.
+    static let journalMagic: [UInt8] = Array("CDJOURNL".utf8)
+    /// The magic of a snapshot.
+    static let snapshotMagic: [UInt8] = Array("CDSNAPSH".utf8)
+
+    /// Snapshot block kinds.
+    static let projectBlock: UInt8 = 1
+    static let contactsBlock: UInt8 = 2
+    static let recordsBlock: UInt8 = 3
+    static let endBlock: UInt8 = 255
+
+    /// A file header (see the top of this file).
+    struct Header: Equatable {
+        var magic: [UInt8]
+        var shard: UInt32
+        var shards: UInt32
+        var sequence: UInt64
+    }
+
+    /// The 32 header bytes of `header`.
+    static func encode(_ header: Header) -> [UInt8] {
+        var writer = BinaryWriter(capacity: self.headerSize)
+        writer.bytes.append(contentsOf: header.magic)
+        writer.u32(self.version)
+        writer.u32(header.shard)
+        writer.u32(header.shards)
+        writer.u64(header.sequence)
+        writer.u32(CRC32C.checksum(writer.bytes))
+        return writer.bytes
+    }
+
+    /// The header at the start of `bytes`, or nil when it is missing, damaged or of another version.
+    static func decodeHeader(_ bytes: UnsafeRawBufferPointer) -> Header? {
+        guard bytes.count >= self.headerSize else { return nil }
+        var reader = BinaryReader(bytes, position: 28)
+        guard let crc = try? reader.u32(),
+            crc == CRC32C.checksum(UnsafeRawBufferPointer(rebasing: bytes[0..<28]))
+        else { return nil }
+        reader.position = 8
+        guard let version = try? reader.u32(), version == self.version,
+            let shard = try? reader.u32(), let shards = try? reader.u32(), let sequence = try? reader.u64()
+        else { return nil }
+        return Header(magic: Array(bytes[0..<8]), shard: shard, shards: shards, sequence: sequence)
+    }
+
+    /// The payload range of a frame that starts at `offset` and passes its checksum, or nil.
+    static func frame(in bytes: UnsafeRawBufferPointer, at offset: Int) -> Range<Int>? {
+        guard offset >= 0, bytes.count - offset >= self.frameOverhead + 1 else { return nil }
+        let length = Int(UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt32.self)))
+        guard length > 0, length <= self.maximumPayload, length <= bytes.count - offset - self.frameOverhead else {
+            return nil
+        }
+        let stored = UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: offset + 4, as: UInt32.self))
+        let payload = (offset + self.frameOverhead)..<(offset + self.frameOverhead + length)
+        var crc = CRC32C.update(0, UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + 4)]))
+        crc = CRC32C.update(crc, UnsafeRawBufferPointer(rebasing: bytes[payload]))
+        return crc == stored ? payload : nil
+    }
+
+    /// The offset of the first frame at or after `offset` that passes its checksum, or nil.
+    static func nextValidFrame(in bytes: UnsafeRawBufferPointer, from offset: Int) -> Int? {
+        var candidate = offset
+        while candidate + self.frameOverhead < bytes.count {
+            if self.frame(in: bytes, at: candidate) != nil { return candidate }
+            candidate += 1
+        }
+        return nil
+    }
+}

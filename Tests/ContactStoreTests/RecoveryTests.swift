@@ -1,0 +1,152 @@
+import ContactCore
+import Testing
+
+@testable import ContactStore
+
+struct RecoveryTests {
+    /// A second open of a locked folder fails with "already running"; after close it opens.
+    @Test func lockRefusesSecondOpen() async throws {
+        let directory = TemporaryDirectory("lock")
+        defer { directory.remove() }
+        let store = try await openStore(directory)
+        await #expect {
+            _ = try await openStore(directory)
+        } throws: { error in
+            guard let error = error as? StoreError else { return false }
+            return error.code == .alreadyRunning && error.message.contains("already running")
+        }
+        try await store.close()
+        let again = try await openStore(directory)
+        try await again.close()
+    }
+
+    /// A missing folder, parents included, is created, with its layout file.
+    @Test func createsMissingFolder() async throws {
+        let parent = TemporaryDirectory("parent")
+        defer { parent.remove() }
+        let directory = TemporaryDirectory(path: parent.file("a/b"))
+        let store = try await openStore(directory, shards: 3)
+        #expect(directory.read("LAYOUT") == Array("contactd-data 1\nshards 3\n".utf8))
+        #expect(directory.files("journal").count == 3)
+        try await store.close()
+    }
+
+    /// Internal id, createdAt, updatedAt, stats, profile bytes and idempotency records survive
+    /// restarts exactly; a retried request is replayed, not applied again.
+    @Test func everyFieldAndKeySurvivesRestart() async throws {
+        let directory = TemporaryDirectory("fields")
+        defer { directory.remove() }
+        var store = try await openStore(directory)
+        var client = Client(store, project: "p")
+        let upsert =
+            #"{"method":"contacts.upsert","apiKey":"k","idempotencyKey":"once","contacts":[{"id":"123","createdAt":"2016-10-22T04:31:13.589+02:00","profile":{"$set":{"x":1.50,"s":"é\u0000"},"$inc":{"n":1}}}]}"#
+        let first = try await client.run(upsert)
+        try await client.recordMessages(["123", "123"], at: "2016-11-01T00:00:00Z")
+        let get = #"{"method":"contacts.get","apiKey":"k","id":"123"}"#
+        let before = try await client.run(get)
+        let expected = await dump(store)
+        for restart in 0..<2 {
+            if restart == 0 { await store.closeWithoutSnapshot() } else { try await store.close() }
+            store = try await openStore(directory)
+            client = Client(store, project: "p")
+            #expect(await dump(store) == expected)
+            #expect(try await client.run(get) == before)
+            let replay = try await client.run(upsert)
+            #expect(replay == first)
+            #expect(await dump(store) == expected)
+        }
+        try await store.close()
+    }
+
+    /// Reopening with another shard count keeps every contact (and key), moves every project to
+    /// its new shard, and leaves only files of the new layout.
+    @Test func shardCountChangeKeepsEveryContact() async throws {
+        let directory = TemporaryDirectory("reshard")
+        defer { directory.remove() }
+        var store = try await openStore(directory, shards: 3)
+        for index in 0..<12 {
+            try await Client(store, project: "project-\(index)").upsert(["a\(index)", "b", "c"], key: "k\(index)")
+        }
+        try await store.snapshot()
+        try await Client(store, project: "project-0").upsert(["after-snapshot"])
+        let expected = await dump(store)
+        await store.closeWithoutSnapshot()
+        for shards in [2, 5, 1, 5] {
+            store = try await openStore(directory, shards: shards)
+            #expect(await dump(store) == expected)
+            for shard in store.shards {
+                for project in shard.allProjects {
+                    #expect(Shard.index(ofProject: project.name, shardCount: shards) == shard.index)
+                }
+            }
+            let stale = directory.list().filter { $0.hasPrefix("journal.") || $0.hasPrefix("snapshot.") }
+                .filter { !$0.hasPrefix("journal.\(shards).") && !$0.hasPrefix("snapshot.\(shards).") }
+            #expect(stale.isEmpty)
+            #expect(directory.read("LAYOUT") == Array("contactd-data 1\nshards \(shards)\n".utf8))
+            try await store.close()
+        }
+    }
+
+    /// A journal segment missing between the snapshot and the next segment stops the start.
+    @Test func missingSegmentIsDamage() async throws {
+        let directory = TemporaryDirectory("gap")
+        defer { directory.remove() }
+        let store = try await openStore(directory)
+        let client = Client(store, project: "p")
+        try await client.upsert(["a"])
+        try await store.snapshot()
+        try await client.upsert(["b"])
+        await store.closeWithoutSnapshot()
+        let segment = try #require(directory.files("journal").first)
+        let bytes = directory.read(segment)
+        directory.write("journal.1.0.0000000000000009", bytes)
+        directory.remove(segment)
+        await #expect {
+            _ = try await openStore(directory)
+        } throws: { error in
+            (error as? StoreError)?.code == .damaged && "\(error)".contains("journal.1.0.0000000000000009")
+        }
+    }
+
+    /// Seed-shaped contacts load from a snapshot quickly (a release build loads 1,000,000 in
+    /// under 3 s; this debug-build check uses 50,000).
+    @Test func recoveryIsFast() async throws {
+        let directory = TemporaryDirectory("speed")
+        defer { directory.remove() }
+        let count = 50_000
+        var state = ProjectState(name: "seed")
+        var changes: [Change] = []
+        for index in 0..<count {
+            let id = String(index)
+            let profile =
+                #"{"id":"\#(id)","firstName":"Justin","lastName":"Bieber","email":"justin.bieber@yopmail.com","tags":["customer"],"totalOrders":1}"#
+            changes.append(
+                .put(
+                    Contact(
+                        id: ContactID(high: UInt64(index), low: 7),
+                        externalId: id,
+                        profile: Array(profile.utf8),
+                        createdAt: Timestamp(milliseconds: 1_477_110_673_589),
+                        updatedAt: Timestamp(milliseconds: 1_477_110_673_589)
+                    )
+                )
+            )
+        }
+        state.apply(changes, sequence: 0)
+        let seeded = state
+        let directoryPath = directory.path
+        try await DedicatedThread.run(name: "seed") { () throws(StoreError) in
+            try DataDirectory.createDirectory(directoryPath)
+            try DataDirectory.writeLayout(directoryPath, shards: 1)
+            _ = try SnapshotFile.write([seeded], directory: directoryPath, shard: 0, shards: 1, sequence: 1)
+        }
+        let clock = ContinuousClock()
+        let started = clock.now
+        let store = try await openStore(directory)
+        let elapsed = clock.now - started
+        #expect(await contactCount(store) == count)
+        #expect(elapsed < .seconds(5), "loaded \(count) contacts in \(elapsed)")
+        print("recovered \(count) contacts in \(elapsed)")
+        await store.closeWithoutSnapshot()
+    }
+}
