@@ -27,10 +27,12 @@ import ContactCore
 //
 // Journal record payload (one per request; records are numbered 1, 2, 3 ... per shard, with no
 // gap, across segments):
-//   sequence u64, project string, change count varint, then each change:
+//   project string, change count varint, then each change:
 //     tag u8 1 = put:      contact
 //     tag u8 2 = delete:   external id string
 //     tag u8 3 = remember: idempotency record
+//   and last, sequence u64 (at the end, so the checksum of everything before it can be
+//   computed before the sequence is assigned, outside the append lock)
 //
 // Contact:  id high u64, id low u32, createdAt i64 ms, updatedAt i64 ms, externalId string,
 //           profile bytes (compact JSON as stored), bucket count varint, then per bucket:
@@ -40,9 +42,9 @@ import ContactCore
 //
 // Snapshot blocks (frame payloads; the first byte is the kind):
 //   1 project:  name string, contact count varint, record count varint
-//   2 contacts: count varint, then that many contacts (of the latest project; blocks of about
+//   2 contacts: count u32, then that many contacts (of the latest project; blocks of about
 //               1 MiB, so one project's contacts span many blocks)
-//   3 records:  count varint, then that many idempotency records, oldest first
+//   3 records:  count u32, then that many idempotency records, oldest first
 //   255 end:    project count varint, contact count varint, record count varint
 // A snapshot ends with exactly one end block, which must be the last bytes of the file.
 

@@ -378,9 +378,13 @@ extension ContactStore {
 
     /// Snapshots every `snapshotInterval`, and a shard early when its journal passes
     /// `journalLimitBytes`; failures are written to standard error and retried later. Returns
-    /// when the task is cancelled (at once for a store in memory).
+    /// when the task is cancelled or the store is closed (a store in memory just waits for the
+    /// cancellation).
     public func runSnapshots() async {
-        guard let persistence = self.persistence else { return }
+        guard let persistence = self.persistence else {
+            while !Task.isCancelled { try? await Task.sleep(for: .seconds(3600)) }
+            return
+        }
         let clock = ContinuousClock()
         let tick = min(Duration.milliseconds(250), persistence.snapshotInterval)
         var due = clock.now + persistence.snapshotInterval
