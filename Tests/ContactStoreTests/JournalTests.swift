@@ -232,6 +232,42 @@ struct JournalTests {
         }
     }
 
+    /// In mode everysec a write is acknowledged before any fsync, and an idle writer still
+    /// fsyncs it within about a second.
+    @Test func everysecSyncsWithinASecond() async throws {
+        let directory = TemporaryDirectory("everysec")
+        defer { directory.remove() }
+        let syncs = Mutex(0)
+        let operations = JournalFileOperations(
+            write: JournalFileOperations.system.write,
+            sync: { fd in
+                syncs.withLock { $0 += 1 }
+                return JournalFileOperations.system.sync(fd)
+            }
+        )
+        let store = try await openStore(directory, fsync: .everysec, operations: operations)
+        let journal = store.shards[0].log
+        // The first write syncs at once (the last sync was long enough ago) ...
+        try await Task.sleep(for: .milliseconds(1100))
+        let first = try journal.append(ChangeSet(project: "p", changes: [.delete(externalId: "x")]))
+        try await journal.waitUntilDurable(first)
+        let afterFirst = syncs.withLock { $0 }
+        // ... the next one, right after, is acknowledged without a sync and synced later.
+        let second = try journal.append(ChangeSet(project: "p", changes: [.delete(externalId: "y")]))
+        try await journal.waitUntilDurable(second)
+        let afterSecond = syncs.withLock { $0 }
+        if afterSecond == afterFirst {
+            var waited = 0
+            while syncs.withLock({ $0 }) == afterSecond && waited < 30 {
+                try await Task.sleep(for: .milliseconds(100))
+                waited += 1
+            }
+            #expect(waited <= 12, "synced after \(waited * 100) ms")
+        }
+        #expect(syncs.withLock { $0 } > afterFirst)
+        await store.closeWithoutSnapshot()
+    }
+
     /// In modes everysec and no, acknowledged writes are in the journal and come back.
     @Test func everysecAndNoModesRecover() async throws {
         for mode in [FsyncMode.everysec, .no] {
