@@ -1,2 +1,0 @@
-/// Placeholder: the client library lands in the next commits.
-public enum ContactClientPlaceholder {}

@@ -1,0 +1,125 @@
+import ContactClient
+import ContactCore
+import Foundation
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The real `contactd` binary (`<package>/.build/debug/contactd`) serving a fresh temporary
+/// folder laid out like `make run`'s: the socket at `run/contactd.sock`, the data folder at
+/// `data` with a `keys.json` of known keys. Killed and removed when dropped.
+final class TestDaemon: Sendable {
+    /// Key of project "default".
+    static let key = "client-test-key-default"
+    /// Key of project "other".
+    static let otherKey = "client-test-key-other"
+
+    /// The folder holding everything (`contactctl` runs here to find its defaults).
+    let directory: String
+    /// The socket path.
+    let socketPath: String
+    /// The data folder.
+    let dataPath: String
+    /// The extra flags the daemon runs with.
+    let arguments: [String]
+    private let process = Mutex<ChildProcess?>(nil)
+
+    private init(directory: String, arguments: [String]) {
+        self.directory = directory
+        self.socketPath = directory + "/run/contactd.sock"
+        self.dataPath = directory + "/data"
+        self.arguments = arguments
+    }
+
+    /// Starts a daemon with `arguments` (besides `--socket` and `--data`; `--fsync no` unless
+    /// they say otherwise) and waits until it accepts connections.
+    static func start(_ arguments: [String] = []) async throws -> TestDaemon {
+        var template = Array("/tmp/cct.XXXXXX".utf8CString)
+        guard template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) != nil else {
+            throw TestFailure("mkdtemp: \(String(cString: strerror(errno)))")
+        }
+        let directory = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        let flags = arguments.contains("--fsync") ? arguments : arguments + ["--fsync", "no"]
+        let daemon = TestDaemon(directory: directory, arguments: flags)
+        try FileManager.default.createDirectory(atPath: daemon.dataPath, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: directory + "/run", withIntermediateDirectories: true)
+        let keys = #"{"\#(Self.key)":"default","\#(Self.otherKey)":"other"}"#
+        _ = FileManager.default.createFile(
+            atPath: daemon.dataPath + "/keys.json",
+            contents: Data(keys.utf8),
+            attributes: [.posixPermissions: 0o600]
+        )
+        try await daemon.launch()
+        return daemon
+    }
+
+    /// A client of this daemon (project "default" unless `apiKey` says otherwise).
+    func client(
+        apiKey: String = TestDaemon.key,
+        connections: Int = 2,
+        retry: RetryPolicy = .default,
+        requestTimeout: Duration? = .seconds(20),
+        socketPath: String? = nil
+    ) -> ContactdClient {
+        ContactdClient(
+            configuration: ClientConfiguration(
+                socketPath: socketPath ?? self.socketPath,
+                apiKey: apiKey,
+                connections: connections,
+                requestTimeout: requestTimeout,
+                retry: retry
+            )
+        )
+    }
+
+    /// Stops the daemon with SIGTERM and returns its exit status.
+    @discardableResult
+    func stop() async throws -> Int32 {
+        guard let process = self.process.withLock({ $0 }) else { return 0 }
+        process.signal(SIGTERM)
+        let status = try await process.wait(timeout: .seconds(20))
+        self.process.withLock { $0 = nil }
+        return status
+    }
+
+    /// Starts the daemon again on the same folder (after ``stop()``).
+    func restart() async throws {
+        try await self.launch()
+    }
+
+    /// The daemon's standard error so far.
+    var log: String {
+        (try? String(contentsOfFile: self.directory + "/daemon.log", encoding: .utf8)) ?? ""
+    }
+
+    private func launch() async throws {
+        let process = try ChildProcess.spawn(
+            TestPaths.daemon,
+            ["--socket", self.socketPath, "--data", self.dataPath] + self.arguments,
+            logPath: self.directory + "/daemon.log"
+        )
+        self.process.withLock { $0 = process }
+        let deadline = ContinuousClock.now + .seconds(20)
+        while !Self.accepts(self.socketPath) {
+            if let status = process.poll() {
+                throw TestFailure("contactd exited with \(status) before listening:\n\(self.log)")
+            }
+            if ContinuousClock.now > deadline { throw TestFailure("contactd did not listen in 20 s:\n\(self.log)") }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+    }
+
+    /// True when a connection to `path` succeeds.
+    static func accepts(_ path: String) -> Bool {
+        guard let descriptor = try? UnixSocket.connect(path) else { return false }
+        close(descriptor)
+        return true
+    }
+
+    deinit {
+        self.process.withLock { $0?.kill() }
+        try? FileManager.default.removeItem(atPath: self.directory)
+    }
+}
