@@ -74,10 +74,10 @@ public struct Dispatcher: Sendable {
         do {
             reply = try await actor.execute(request, context: context)
         } catch {
-            self.logger.error("write refused: \(error.message)", metadata: ["project": "\(project)"])
+            self.logger.error("request refused: \(error.message)", metadata: ["project": "\(project)"])
             throw RequestFailure(
                 .serviceUnavailable,
-                "the write could not be made durable (\(error.message)); retry later",
+                "the store cannot make writes durable (\(error.message)); restart the daemon after fixing the disk",
                 requestId: envelope.requestId
             )
         }

@@ -9,6 +9,11 @@ public protocol ChangeLog: Sendable {
     /// Returns once the record `sequence` (and every record before it) is durable, as the
     /// configured fsync mode defines it. Throws when it cannot be made durable.
     func waitUntilDurable(_ sequence: UInt64) async throws(StoreError)
+
+    /// The failure that stopped the log, or nil while it accepts records. Once it is set, the
+    /// memory of the shard's projects may hold changes that were never acknowledged, so the
+    /// projects refuse reads as well as writes.
+    var failure: StoreError? { get }
 }
 
 /// A change log that keeps nothing: for tests and for a store kept in memory only.
@@ -21,4 +26,7 @@ public struct MemoryChangeLog: ChangeLog {
 
     /// Returns at once.
     public func waitUntilDurable(_ sequence: UInt64) async throws(StoreError) {}
+
+    /// Always nil: memory never fails.
+    public var failure: StoreError? { nil }
 }

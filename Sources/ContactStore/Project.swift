@@ -26,7 +26,11 @@ public actor Project {
     }
 
     /// Runs `request`, journaling its changes; the caller waits for `durableAfter` before answering.
+    ///
+    /// Throws, without running the request, once the shard's journal has failed: its memory may
+    /// then hold changes that were refused, and no reader may see them.
     public func execute(_ request: Request, context: WriteContext) throws(StoreError) -> Reply {
+        if let failure = self.log.failure { throw failure }
         let outcome = self.state.execute(request, context: context)
         if let original = outcome.replayOf {
             return Reply(body: outcome.body, replayed: true, durableAfter: original)
