@@ -1,0 +1,89 @@
+import ContactCore
+
+/// parse+apply+write through ContactCore's public API, as the server does it for one entry.
+///
+/// "parse" is the entry (or the whole request line) and the stored profile; "apply" is
+/// `UpdateEngine.apply`, which also serializes the result; "write" appends the compact profile
+/// to `output`, the buffer a journal record or a response would be built in.
+public enum CoreWorkload {
+    /// One seed contact: parse the entry and the stored profile, apply, write.
+    /// Returns the bytes written (so the optimizer keeps the work).
+    @inline(never)
+    public static func seedContact(
+        entry: [UInt8],
+        profile: [UInt8],
+        output: inout [UInt8]
+    ) throws -> Int {
+        let (id, operators) = try self.decodeEntry(entry)
+        return try self.applyAndWrite(id: id, operators: operators, profile: profile, output: &output)
+    }
+
+    /// A whole `contacts.upsert` line: envelope, method fields, then each entry's stored profile
+    /// parsed, applied and written. Returns the bytes written.
+    @inline(never)
+    public static func batch(
+        line: [UInt8],
+        profiles: [[UInt8]],
+        output: inout [UInt8]
+    ) throws -> Int {
+        let envelope = try RequestEnvelope.decode(line)
+        guard case .upsert(let request) = try Request.decode(envelope, limits: ProtocolLimits()) else {
+            throw WorkloadFailure("the batch line is not a contacts.upsert")
+        }
+        guard request.entries.count == profiles.count else {
+            throw WorkloadFailure("\(request.entries.count) entries for \(profiles.count) profiles")
+        }
+        var written = 0
+        for (index, entry) in request.entries.enumerated() {
+            guard case .valid(let id, let operators, _) = entry else {
+                throw WorkloadFailure("entry \(index) is invalid")
+            }
+            written += try self.applyAndWrite(id: id, operators: operators, profile: profiles[index], output: &output)
+        }
+        return written
+    }
+
+    // MARK: - Steps (also timed on their own by core-ratio's breakdown)
+
+    /// Parses one entry and checks its shape as `contacts.upsert` does.
+    @inline(never)
+    public static func decodeEntry(_ entry: [UInt8]) throws -> (id: String, operators: JSONObject) {
+        guard case .valid(let id, let operators, _) = UpsertEntry(decoding: try JSONParser.parse(entry)) else {
+            throw WorkloadFailure("the entry is invalid")
+        }
+        return (id, operators)
+    }
+
+    /// Parses a stored profile.
+    @inline(never)
+    public static func parseProfile(_ profile: [UInt8]) throws -> JSONObject {
+        guard case .object(let stored) = try JSONParser.parse(profile) else {
+            throw WorkloadFailure("the stored profile is not an object")
+        }
+        return stored
+    }
+
+    /// Applies `operators` to an already parsed profile (the engine serializes the result).
+    @inline(never)
+    public static func apply(id: String, operators: JSONObject, to stored: JSONObject) throws -> UpdateResult {
+        let context = UpdateContext(
+            isInsert: false,
+            externalId: id,
+            now: Fixtures.now,
+            maxProfileBytes: Fixtures.maxProfileBytes
+        )
+        return try UpdateEngine.apply(operators, to: stored, context: context)
+    }
+
+    @inline(__always)
+    static func applyAndWrite(
+        id: String,
+        operators: JSONObject,
+        profile: [UInt8],
+        output: inout [UInt8]
+    ) throws -> Int {
+        let result = try self.apply(id: id, operators: operators, to: try self.parseProfile(profile))
+        output.append(contentsOf: result.serialized)
+        return result.serialized.count
+    }
+}
