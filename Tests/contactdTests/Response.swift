@@ -1,0 +1,61 @@
+import ContactCore
+
+/// One response line: the raw text (for exact comparisons) and its parsed members, in order.
+struct Response: CustomStringConvertible {
+    /// The line as received, without `\n`.
+    let raw: String
+    /// The parsed object.
+    let object: JSONObject
+
+    /// Parses `raw`; a response that is not a JSON object is an error.
+    init(raw: String) throws {
+        self.raw = raw
+        let value: JSON
+        do {
+            value = try JSONParser.parse(raw)
+        } catch {
+            throw HarnessError("response is not JSON (\(error)): \(raw.prefix(300))")
+        }
+        guard case .object(let object) = value else { throw HarnessError("response is not an object: \(raw)") }
+        self.object = object
+    }
+
+    var description: String { self.raw }
+
+    /// The member names in order.
+    var keys: [String] { self.object.members.map(\.key) }
+
+    /// The member `name`.
+    subscript(_ name: String) -> JSON? { self.object[name] }
+
+    /// `statusCode`.
+    var status: Int64? { self["statusCode"]?.asInt }
+
+    /// `success`.
+    var success: Bool? { self["success"]?.asBool }
+
+    /// `error` (the reason phrase of a refusal).
+    var error: String? { self["error"]?.asString }
+
+    /// `message` (what to do about a refusal).
+    var message: String? { self["message"]?.asString }
+
+    /// The `contact` of a `contacts.get` reply.
+    var contact: JSONObject? { self["contact"]?.asObject }
+
+    /// The `contact.profile` of a `contacts.get` reply.
+    var profile: JSON? { self.contact?["profile"] }
+
+    /// A list member of strings (`inserted`, `failed`, `deleted`, …).
+    func strings(_ name: String) -> [String]? { self[name]?.asStrings }
+
+    /// True for a refusal of the request as a whole with this status and reason phrase, in
+    /// section 3's member order, carrying a non-empty message.
+    func isRefusal(_ status: Int64, _ reason: String, requestId: JSON? = nil) -> Bool {
+        var expectedKeys = ["statusCode", "success", "error", "message"]
+        if requestId != nil { expectedKeys.append("requestId") }
+        return self.status == status && self.success == false && self.error == reason
+            && !(self.message ?? "").isEmpty && self.keys == expectedKeys
+            && (requestId == nil || self["requestId"] == requestId)
+    }
+}
