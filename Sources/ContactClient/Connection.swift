@@ -103,7 +103,13 @@ final class Connection: Sendable {
             }
         }
         if started {
-            future.whenComplete { result in self.connectFinished(future, result) }
+            future.whenComplete { [weak self] result in
+                guard let self else {
+                    (try? result.get())?.close(promise: nil)
+                    return
+                }
+                self.connectFinished(future, result)
+            }
         }
         do {
             return try await future.get()
@@ -143,7 +149,7 @@ final class Connection: Sendable {
             return
         }
         if case .success(let channel) = result {
-            channel.closeFuture.whenComplete { _ in self.channelClosed(channel) }
+            channel.closeFuture.whenComplete { [weak self] _ in self?.channelClosed(channel) }
         }
     }
 

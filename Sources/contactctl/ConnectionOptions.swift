@@ -26,6 +26,9 @@ struct ConnectionOptions: ParsableArguments {
     @Option(name: .long, help: "How many connections to use.")
     var connections: Int = 2
 
+    @Option(name: .long, help: "Tries per call while the daemon cannot be reached (about 5 s for 10).")
+    var tries: Int = 10
+
     /// The socket path to use.
     var socketPath: String {
         self.socket ?? Self.environment("CONTACTD_SOCKET") ?? "./run/contactd.sock"
@@ -38,7 +41,12 @@ struct ConnectionOptions: ParsableArguments {
             configuration: ClientConfiguration(
                 socketPath: self.socketPath,
                 apiKey: key,
-                connections: self.connections
+                connections: self.connections,
+                retry: RetryPolicy(
+                    maxAttempts: self.tries,
+                    initialBackoff: RetryPolicy.default.initialBackoff,
+                    maxBackoff: RetryPolicy.default.maxBackoff
+                )
             )
         )
     }
