@@ -11,6 +11,9 @@ final class ConnectionRegistry: Sendable {
 
     private let state = Mutex(State())
 
+    /// True once the server has begun to shut down.
+    var isStopping: Bool { self.state.withLock { $0.shuttingDown } }
+
     /// The number of open connections.
     var count: Int { self.state.withLock { $0.channels.count } }
 

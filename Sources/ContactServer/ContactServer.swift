@@ -8,7 +8,7 @@ import ServiceLifecycle
 /// accepting, stops reading, answers every request already read (waiting at most
 /// ``ServerConfiguration/shutdownGrace`` for clients that do not read) and returns.
 public final class ContactServer: Service {
-    private let socket: ListeningSocket
+    private let socket: ListeningSocket.Source
     private let dispatcher: Dispatcher
     private let configuration: ServerConfiguration
     private let group: any EventLoopGroup
@@ -17,8 +17,11 @@ public final class ContactServer: Service {
     private let onReady: @Sendable () -> Void
 
     /// A server for `socket`, running requests through `dispatcher`; `onReady` runs once it accepts.
+    ///
+    /// The socket is bound when ``run()`` starts, after the service group traps SIGTERM and SIGINT,
+    /// so that a signal at any moment after the socket file appears stops the daemon cleanly.
     public init(
-        socket: ListeningSocket,
+        socket: ListeningSocket.Source,
         dispatcher: Dispatcher,
         configuration: ServerConfiguration,
         group: any EventLoopGroup,
@@ -36,15 +39,20 @@ public final class ContactServer: Service {
     /// The number of open connections.
     public var connectionCount: Int { self.connections.count }
 
-    /// Accepts and serves connections until graceful shutdown.
+    /// Accepts and serves connections until graceful shutdown; removes the socket file it bound.
     public func run() async throws {
+        let socket = try ListeningSocket.open(self.socket)
+        defer { socket.removeOwnedPath() }
         let maxLineBytes = self.configuration.limits.maxLineBytes
+        let connections = self.connections
         let serverChannel = try await ServerBootstrap(group: self.group)
             .childChannelOption(.allowRemoteHalfClosure, value: true)
-            .bind(NIOBSDSocket.Handle(self.socket.descriptor)) { channel in
+            .bind(NIOBSDSocket.Handle(socket.descriptor)) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(
-                        ByteToMessageHandler(LineFrameDecoder(maxLineBytes: maxLineBytes))
+                        ByteToMessageHandler(
+                            LineFrameDecoder(maxLineBytes: maxLineBytes, isStopping: { connections.isStopping })
+                        )
                     )
                     return try NIOAsyncChannel<LineFrame, ByteBuffer>(
                         wrappingChannelSynchronously: channel,
@@ -52,9 +60,8 @@ public final class ContactServer: Service {
                     )
                 }
             }
-        self.logger.info("accepting connections")
+        self.logger.info("accepting connections", metadata: ["socket": "\(socket.ownedPath ?? "(socket-activated)")"])
         self.onReady()
-        let connections = self.connections
         let grace = self.configuration.shutdownGrace
         try await withGracefulShutdownHandler {
             try await withThrowingDiscardingTaskGroup { group in

@@ -15,12 +15,16 @@ public struct LineFrameDecoder: ByteToMessageDecoder {
     public typealias InboundOut = LineFrame
 
     private let maxLineBytes: Int
+    private let isStopping: @Sendable () -> Bool
     private var discarding = false
     private var scanned = 0
 
-    /// A decoder with the given line limit.
-    public init(maxLineBytes: Int) {
+    /// A decoder with the given line limit. `isStopping` tells whether the server itself closed
+    /// the input (shutdown): then bytes after the last `\n` are an unfinished request, not a
+    /// final line, and are dropped unanswered.
+    public init(maxLineBytes: Int, isStopping: @escaping @Sendable () -> Bool = { false }) {
         self.maxLineBytes = maxLineBytes
+        self.isStopping = isStopping
     }
 
     /// Emits one frame when a complete line (or an over-long prefix) is buffered.
@@ -57,14 +61,15 @@ public struct LineFrameDecoder: ByteToMessageDecoder {
         return .continue
     }
 
-    /// At end of input, the bytes after the last `\n` are a final line.
+    /// At end of input, the bytes after the last `\n` are a final line (unless the server is
+    /// shutting down, when they are an unfinished request).
     public mutating func decodeLast(
         context: ChannelHandlerContext,
         buffer: inout ByteBuffer,
         seenEOF: Bool
     ) throws -> DecodingState {
         while try self.decode(context: context, buffer: &buffer) == .continue {}
-        if seenEOF, buffer.readableBytes > 0, !self.discarding {
+        if seenEOF, buffer.readableBytes > 0, !self.discarding, !self.isStopping() {
             var line = buffer.readSlice(length: buffer.readableBytes)!
             self.emit(&line, context: context)
         }

@@ -10,6 +10,23 @@ public struct ListeningSocket: Sendable {
         public var description: String
     }
 
+    /// Where the listening socket comes from.
+    public enum Source: Sendable {
+        /// The descriptor systemd passed.
+        case inherited(CInt)
+        /// A path to bind with the given permission bits.
+        case path(String, mode: mode_t)
+    }
+
+    /// Opens the socket `source` names: binds a path (see ``bind(path:mode:backlog:)``) or adopts
+    /// an inherited descriptor.
+    public static func open(_ source: Source) throws(SetupError) -> ListeningSocket {
+        switch source {
+        case .inherited(let descriptor): return .inherited(descriptor)
+        case .path(let path, let mode): return try self.bind(path: path, mode: mode)
+        }
+    }
+
     /// The listening descriptor (owned by the server once handed to it).
     public let descriptor: CInt
     /// The path this process bound and must remove on a clean exit; nil when inherited.

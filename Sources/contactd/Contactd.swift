@@ -56,6 +56,29 @@ struct Contactd: AsyncParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
 
+    /// Parses the flags and runs; on a bad flag, prints the usage and then the reason as the last
+    /// line on standard error (PROTOCOL.md section 10).
+    static func main() async {
+        do {
+            var command = try Self.parseAsRoot()
+            if var daemon = command as? Contactd {
+                try await daemon.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            let code = Self.exitCode(for: error)
+            if code == .success {
+                print(Self.fullMessage(for: error))
+            } else if !(error is ExitCode) {
+                FileDescriptorOutput.standardError.write(
+                    "usage: see 'contactd --help'\ncontactd: \(Self.message(for: error))\n"
+                )
+            }
+            Self.exit(withError: code == .success ? nil : ExitCode(code.rawValue))
+        }
+    }
+
     func run() async throws {
         do {
             try await self.serve()
@@ -91,6 +114,20 @@ struct Contactd: AsyncParsableCommand {
         let logger = Logger(label: "contactd")
 
         let keyRing = try DaemonSetup.loadKeys(explicitPath: self.keys, dataDirectory: self.data)
+        let source: ListeningSocket.Source
+        do {
+            if let inherited = try Systemd.inheritedSocket() {
+                source = .inherited(inherited)
+                if self.socket != nil { logger.notice("socket-activated: ignoring --socket") }
+            } else {
+                guard let path = self.socket else {
+                    throw StartFailure("--socket PATH is required when not socket-activated")
+                }
+                source = .path(path, mode: mode)
+            }
+        } catch let error as Systemd.ActivationError {
+            throw StartFailure(error.description)
+        }
         let store: ContactStore
         do {
             store = try await ContactStore.open(
@@ -101,25 +138,6 @@ struct Contactd: AsyncParsableCommand {
             )
         } catch {
             throw StartFailure("\(error)")
-        }
-        let listening: ListeningSocket
-        do {
-            if let inherited = try Systemd.inheritedSocket() {
-                listening = .inherited(inherited)
-                if self.socket != nil { logger.notice("socket-activated: ignoring --socket") }
-            } else {
-                guard let path = self.socket else {
-                    try? await store.close()
-                    throw StartFailure("--socket PATH is required when not socket-activated")
-                }
-                listening = try ListeningSocket.bind(path: path, mode: mode)
-            }
-        } catch let error as Systemd.ActivationError {
-            try? await store.close()
-            throw StartFailure(error.description)
-        } catch let error as ListeningSocket.SetupError {
-            try? await store.close()
-            throw StartFailure(error.description)
         }
 
         let limits = ProtocolLimits(
@@ -136,13 +154,13 @@ struct Contactd: AsyncParsableCommand {
         )
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let server = ContactServer(
-            socket: listening,
+            socket: source,
             dispatcher: dispatcher,
             configuration: ServerConfiguration(limits: limits, maxConnections: self.maxConnections),
             group: group,
             logger: logger,
             onReady: {
-                logger.info("ready", metadata: ["socket": "\(listening.ownedPath ?? "(socket-activated)")"])
+                logger.info("ready")
                 Systemd.notify("READY=1")
             }
         )
@@ -166,13 +184,13 @@ struct Contactd: AsyncParsableCommand {
             failure = error
         }
         Systemd.notify("STOPPING=1")
-        listening.removeOwnedPath()
         do {
             try await store.close()
         } catch {
             throw StartFailure("final snapshot failed: \(error)")
         }
         try? await group.shutdownGracefully()
+        if let setup = failure as? ListeningSocket.SetupError { throw StartFailure(setup.description) }
         if let failure { throw StartFailure("stopped on error: \(failure)") }
         logger.info("stopped cleanly")
     }

@@ -81,10 +81,7 @@ struct CommandLineTests {
     }
 
     /// A flag the parser refuses exits non-zero with the reason, not a usage hint, as the last line.
-    @Test(
-        .disabled("bug: for flag parse errors the last stderr line is \"  See 'contactd --help' for more information.\""),
-        arguments: unparsableStarts
-    )
+    @Test(arguments: unparsableStarts)
     func unparsableFlagsFail(start: BadStart) async throws {
         try await Self.expectStartFailure(start)
     }
