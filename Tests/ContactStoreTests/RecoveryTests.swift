@@ -108,9 +108,9 @@ struct RecoveryTests {
         }
     }
 
-    /// Seed-shaped contacts load from a snapshot quickly (a release build loads 1,000,000 in
-    /// under 3 s; this debug-build check uses 50,000).
-    @Test func recoveryIsFast() async throws {
+    /// A large snapshot (50,000 seed-shaped contacts) loads completely. Its speed is measured by
+    /// the benchmark, not here; the time is printed for information only.
+    @Test func largeSnapshotLoadsCompletely() async throws {
         let directory = TemporaryDirectory("speed")
         defer { directory.remove() }
         let count = 50_000
@@ -145,7 +145,9 @@ struct RecoveryTests {
         let store = try await openStore(directory)
         let elapsed = clock.now - started
         #expect(await contactCount(store) == count)
-        #expect(elapsed < .seconds(5), "loaded \(count) contacts in \(elapsed)")
+        let loaded = await store.project(named: "seed").snapshot()
+        #expect(loaded.contacts["49999"] == seeded.contacts["49999"])
+        #expect(loaded.contacts["0"] == seeded.contacts["0"])
         print("recovered \(count) contacts in \(elapsed)")
         await store.closeWithoutSnapshot()
     }
