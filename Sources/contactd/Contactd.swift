@@ -106,11 +106,7 @@ struct Contactd: AsyncParsableCommand {
         try Self.require(self.snapshotInterval >= 1, "--snapshot-interval must be at least 1 second")
         try Self.require(self.maxConnections >= 1, "--max-connections must be at least 1")
 
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        LoggingSystem.bootstrap { label in StderrLogHandler(label: label, level: level) }
         let logger = Logger(label: "contactd")
 
         let keyRing = try DaemonSetup.loadKeys(explicitPath: self.keys, dataDirectory: self.data)
