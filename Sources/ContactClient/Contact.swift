@@ -43,7 +43,8 @@ public struct Contact: Sendable, Equatable {
     /// ``ContactClientError/invalidResponse(_:)`` when a field is missing or malformed.
     public init(json object: JSONObject) throws(ContactClientError) {
         func fail(_ field: String) -> ContactClientError {
-            .invalidResponse("contact field \"\(field)\" is missing or malformed: \(JSONWriter.string(.object(object)).prefix(300))")
+            .invalidResponse(
+                "contact field \"\(field)\" is missing or malformed: \(JSONWriter.string(.object(object)).prefix(300))")
         }
         guard let id = object["id"]?.stringValue else { throw fail("id") }
         guard let externalId = object["externalId"]?.stringValue else { throw fail("externalId") }

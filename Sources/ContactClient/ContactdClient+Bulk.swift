@@ -51,7 +51,9 @@ extension ContactdClient {
                         let ids = entries[range].map(\.id)
                         results[outcome.batch] = UpsertResult(
                             failed: ids,
-                            errors: ids.enumerated().map { EntryFailure(index: $0.offset, id: $0.element, message: "\(error)") }
+                            errors: ids.enumerated().map {
+                                EntryFailure(index: $0.offset, id: $0.element, message: "\(error)")
+                            }
                         )
                     }
                 }

@@ -56,7 +56,8 @@ extension ContactdClient {
         createdAt: Timestamp? = nil,
         idempotencyKey: String? = nil
     ) async throws(ContactClientError) -> UpsertResult {
-        try await self.upsert([UpsertEntry(id: id, update: update, createdAt: createdAt)], idempotencyKey: idempotencyKey)
+        try await self.upsert(
+            [UpsertEntry(id: id, update: update, createdAt: createdAt)], idempotencyKey: idempotencyKey)
     }
 
     /// `contacts.upsert` of `entries` in one request (at most the daemon's `--max-batch`, 50 by
@@ -71,7 +72,9 @@ extension ContactdClient {
 
     /// `contacts.upsert` of `entries` already in wire form (`{"id":…,"profile":{…}}` objects,
     /// sent as given).
-    public func upsert(json entries: [JSON], idempotencyKey: String? = nil) async throws(ContactClientError) -> UpsertResult {
+    public func upsert(json entries: [JSON], idempotencyKey: String? = nil) async throws(ContactClientError)
+        -> UpsertResult
+    {
         let key = try Self.idempotencyKey(idempotencyKey)
         let fields = JSONObject(["contacts": .array(entries), "idempotencyKey": .string(key)])
         let reader = ResponseReader(object: try await self.request("contacts.upsert", fields: fields))
@@ -86,7 +89,8 @@ extension ContactdClient {
 
     /// `contacts.delete` of `ids` (at most the daemon's `--max-batch`). `idempotencyKey` defaults
     /// to a fresh random key; retries reuse it.
-    public func delete(_ ids: [String], idempotencyKey: String? = nil) async throws(ContactClientError) -> DeleteResult {
+    public func delete(_ ids: [String], idempotencyKey: String? = nil) async throws(ContactClientError) -> DeleteResult
+    {
         let key = try Self.idempotencyKey(idempotencyKey)
         let fields = JSONObject(["ids": .array(ids.map { .string($0) }), "idempotencyKey": .string(key)])
         let reader = ResponseReader(object: try await self.request("contacts.delete", fields: fields))

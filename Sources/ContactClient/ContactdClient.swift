@@ -21,7 +21,8 @@ import Synchronization
 /// in a retryable way (``ContactClientError/isRetryable``) are retried as ``RetryPolicy`` says;
 /// every write carries an `idempotencyKey` (a fresh random one unless the caller gives one) that
 /// its retries reuse, so a write the daemon applied before the connection dropped is not applied
-/// again.
+/// again. Cancelling a calling task stops its retries; a request already written still gets its
+/// response read (so that the responses of the connection stay matched).
 public final class ContactdClient: Sendable {
     /// The configuration the client was made with.
     public let configuration: ClientConfiguration
@@ -112,7 +113,8 @@ public final class ContactdClient: Sendable {
             throw ContactClientError.invalidResponse("no statusCode: \(text())")
         }
         if let requestID, let echoed = object["requestId"], echoed != .int(requestID) {
-            throw ContactClientError.invalidResponse("response to requestId \(JSONWriter.string(echoed)), expected \(requestID)")
+            throw ContactClientError.invalidResponse(
+                "response to requestId \(JSONWriter.string(echoed)), expected \(requestID)")
         }
         guard status == 200 else {
             let message = object["message"]?.stringValue ?? object["error"]?.stringValue ?? "status \(status)"

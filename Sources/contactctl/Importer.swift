@@ -98,7 +98,8 @@ struct Importer {
             .internalServerError(let message), .unexpectedStatus(_, let message)
         {
             for (line, id) in zip(batch.lines, batch.ids) {
-                summary.failures.append(ImportSummary.Failure(line: line, id: id, message: "request refused: \(message)"))
+                summary.failures.append(
+                    ImportSummary.Failure(line: line, id: id, message: "request refused: \(message)"))
             }
         }
         return summary

@@ -50,7 +50,8 @@ struct JSONLinesReader: ImportRowReader {
         case nil, .null?: break
         case .string(let text)? where Timestamp(rfc3339: text) != nil: entry["createdAt"] = .string(text)
         case let other?:
-            return .bad(line: line, id: id, reason: "createdAt must be an RFC 3339 date-time, got \(JSONWriter.string(other))")
+            return .bad(
+                line: line, id: id, reason: "createdAt must be an RFC 3339 date-time, got \(JSONWriter.string(other))")
         }
         return .entry(line: line, id: id, json: .object(entry))
     }

@@ -17,8 +17,9 @@ struct ProgressLine {
         let now = ContinuousClock.now
         if let last = self.lastDrawn, now - last < .milliseconds(100) { return }
         self.lastDrawn = now
-        let seconds = Double((now - self.started).components.seconds) + 1e-9
-        let rate = Int(Double(done) / Swift.max(seconds, 1))
+        let elapsed = (now - self.started).components
+        let seconds = Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18
+        let rate = seconds > 0 ? Int(Double(done) / seconds) : 0
         StandardStreams.writeError("\r\u{1B}[2Kimporting: \(done) of \(read) rows done (\(rate) rows/s)")
         self.drawn = true
     }

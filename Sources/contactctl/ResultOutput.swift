@@ -42,7 +42,8 @@ enum ResultOutput {
     private static func errors(_ failures: [EntryFailure]) -> JSON {
         .array(
             failures.map {
-                .object(JSONObject(["index": .int(Int64($0.index)), "id": .string($0.id), "error": .string($0.message)]))
+                .object(
+                    JSONObject(["index": .int(Int64($0.index)), "id": .string($0.id), "error": .string($0.message)]))
             }
         )
     }

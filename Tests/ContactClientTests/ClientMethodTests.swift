@@ -156,7 +156,9 @@ struct ClientMethodTests {
             guard case .conflict = error else { Issue.record("expected .conflict, got \(error)"); return }
         }
         let deleted = try await client.delete(["k"], idempotencyKey: "key-2")
-        #expect(try await client.delete(["k"], idempotencyKey: "key-2") == DeleteResult(deleted: deleted.deleted, replayed: true))
+        #expect(
+            try await client.delete(["k"], idempotencyKey: "key-2")
+                == DeleteResult(deleted: deleted.deleted, replayed: true))
         await #expect(throws: ContactClientError.invalidArgument("idempotencyKey must not be empty")) {
             _ = try await client.upsert(id: "k", idempotencyKey: "")
         }
@@ -264,7 +266,9 @@ struct ClientMethodTests {
         }
         #expect(ContactClientError.serviceUnavailable("m").isRetryable)
         #expect(!ContactClientError.internalServerError("m").isRetryable)
-        #expect(ContactClientError.connectionFailed("x").isRetryable && ContactClientError.connectionFailed("x").statusCode == nil)
+        #expect(
+            ContactClientError.connectionFailed("x").isRetryable
+                && ContactClientError.connectionFailed("x").statusCode == nil)
     }
 
     /// The project is the key's: another project's client sees none of these contacts.

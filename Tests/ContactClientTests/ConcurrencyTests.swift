@@ -14,7 +14,8 @@ struct ConcurrencyTests {
             for index in 0..<200 {
                 group.addTask {
                     let id = "c\(index)"
-                    let result = try await client.upsert(id: id, ProfileUpdate().set("n", index).push("log", "\(index)"))
+                    let result = try await client.upsert(
+                        id: id, ProfileUpdate().set("n", index).push("log", "\(index)"))
                     #expect(result == UpsertResult(inserted: [id]))
                     let contact = try await client.get(id)
                     #expect(contact.externalId == id)
@@ -32,7 +33,11 @@ struct ConcurrencyTests {
                 group.addTask {
                     switch index % 4 {
                     case 0: #expect(try await client.get("c\(index)").profile["n"] == .int(Int64(index)))
-                    case 1: #expect(try await client.upsert(id: "c\(index)", ProfileUpdate().inc("n", 1)).updated == ["c\(index)"])
+                    case 1:
+                        #expect(
+                            try await client.upsert(id: "c\(index)", ProfileUpdate().inc("n", 1)).updated == [
+                                "c\(index)"
+                            ])
                     case 2: #expect(try await client.count() >= 200)
                     default: try await client.ping()
                     }
@@ -80,7 +85,8 @@ struct ConcurrencyTests {
         #expect(try await client.count() == 1232)
         #expect(try await client.get("b1233").profile["i"] == .int(1233))
 
-        let again = try await client.bulkUpsert(entries.map { UpsertEntry(id: $0.id, update: ProfileUpdate().inc("seen", 1)) })
+        let again = try await client.bulkUpsert(
+            entries.map { UpsertEntry(id: $0.id, update: ProfileUpdate().inc("seen", 1)) })
         #expect(again.updated.count == 1232)
         #expect(again.inserted == ["b7", "b1000"])
         #expect(try await client.bulkUpsert([]) == UpsertResult())

@@ -38,8 +38,10 @@ struct ContactCtlTests {
         let daemon = try await TestDaemon.start()
         let dir = daemon.directory
         let first = try await CtlRun.run(
-            ["upsert", "--id", "123", "--set", "firstName=Justin", "--set", "note=a=b",
-             "--json", #"{"$push":{"tags":"customer"},"$inc":{"totalOrders":1}}"#],
+            [
+                "upsert", "--id", "123", "--set", "firstName=Justin", "--set", "note=a=b",
+                "--json", #"{"$push":{"tags":"customer"},"$inc":{"totalOrders":1}}"#,
+            ],
             in: dir
         )
         #expect(first.status == 0, "\(first)")
@@ -53,7 +55,8 @@ struct ContactCtlTests {
         #expect(profile["tags"] == .array([.string("customer")]))
         #expect(profile["totalOrders"] == .int(1))
 
-        let failed = try await CtlRun.run(["upsert", "--id", "123", "--json", #"{"$inc":{"totalOrders":"x"}}"#], in: dir)
+        let failed = try await CtlRun.run(
+            ["upsert", "--id", "123", "--json", #"{"$inc":{"totalOrders":"x"}}"#], in: dir)
         #expect(failed.status == 1, "\(failed)")
         #expect(failed.stdout.contains(#""failed":["123"]"#))
         for arguments in [

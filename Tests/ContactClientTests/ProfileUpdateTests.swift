@@ -9,13 +9,17 @@ struct ProfileUpdateTests {
         ("$set int", ProfileUpdate().set("age", 42), #"{"$set":{"age":42}}"#),
         ("$set double", ProfileUpdate().set("score", 2.5), #"{"$set":{"score":2.5}}"#),
         ("$set bool", ProfileUpdate().set("vip", true), #"{"$set":{"vip":true}}"#),
-        ("$set JSON", ProfileUpdate().set("address", JSON.object(JSONObject(["city": .string("Paris")]))),
-            #"{"$set":{"address":{"city":"Paris"}}}"#),
+        (
+            "$set JSON", ProfileUpdate().set("address", JSON.object(JSONObject(["city": .string("Paris")]))),
+            #"{"$set":{"address":{"city":"Paris"}}}"#
+        ),
         ("$set null", ProfileUpdate().set("gone", JSON.null), #"{"$set":{"gone":null}}"#),
         ("$set array", ProfileUpdate().set("tags", ["a", "b"]), #"{"$set":{"tags":["a","b"]}}"#),
         ("$set optional", ProfileUpdate().set("nick", String?.none), #"{"$set":{"nick":null}}"#),
-        ("$set timestamp", ProfileUpdate().set("seen", Timestamp(milliseconds: 1_477_110_673_589)),
-            #"{"$set":{"seen":"2016-10-22T04:31:13.589Z"}}"#),
+        (
+            "$set timestamp", ProfileUpdate().set("seen", Timestamp(milliseconds: 1_477_110_673_589)),
+            #"{"$set":{"seen":"2016-10-22T04:31:13.589Z"}}"#
+        ),
         ("$unset", ProfileUpdate().unset("address.city"), #"{"$unset":{"address.city":""}}"#),
         ("$setOnInsert", ProfileUpdate().setOnInsert("source", "import"), #"{"$setOnInsert":{"source":"import"}}"#),
         ("$inc int", ProfileUpdate().inc("totalOrders", 1), #"{"$inc":{"totalOrders":1}}"#),
@@ -28,21 +32,40 @@ struct ProfileUpdateTests {
         ("$max", ProfileUpdate().max("highest", "zeta"), #"{"$max":{"highest":"zeta"}}"#),
         ("$rename", ProfileUpdate().rename("nick", to: "nickname"), #"{"$rename":{"nick":"nickname"}}"#),
         ("$currentDate true", ProfileUpdate().currentDate("lastSeen"), #"{"$currentDate":{"lastSeen":true}}"#),
-        ("$currentDate $type", ProfileUpdate().currentDate("lastSeen", typeDate: true),
-            #"{"$currentDate":{"lastSeen":{"$type":"date"}}}"#),
+        (
+            "$currentDate $type", ProfileUpdate().currentDate("lastSeen", typeDate: true),
+            #"{"$currentDate":{"lastSeen":{"$type":"date"}}}"#
+        ),
         ("$push", ProfileUpdate().push("tags", "customer"), #"{"$push":{"tags":"customer"}}"#),
-        ("$push $each", ProfileUpdate().push("tags", each: ["a", 1, true]), #"{"$push":{"tags":{"$each":["a",1,true]}}}"#),
-        ("$push all modifiers",
+        (
+            "$push $each", ProfileUpdate().push("tags", each: ["a", 1, true]),
+            #"{"$push":{"tags":{"$each":["a",1,true]}}}"#
+        ),
+        (
+            "$push all modifiers",
             ProfileUpdate().push("scores", each: [7, 3], slice: -5, sort: .descending, position: 0),
-            #"{"$push":{"scores":{"$each":[7,3],"$slice":-5,"$sort":-1,"$position":0}}}"#),
-        ("$push $sort ascending", ProfileUpdate().push("s", each: [1], sort: .ascending),
-            #"{"$push":{"s":{"$each":[1],"$sort":1}}}"#),
-        ("$push $sort by field", ProfileUpdate().push("items", each: [JSON.object(JSONObject(["q": .int(1)]))], sort: .by("q", ascending: false)),
-            #"{"$push":{"items":{"$each":[{"q":1}],"$sort":{"q":-1}}}}"#),
-        ("$push $sort by fields", ProfileUpdate().push("items", each: [], sort: .fields(["score": false, "name": true])),
-            #"{"$push":{"items":{"$each":[],"$sort":{"score":-1,"name":1}}}}"#),
+            #"{"$push":{"scores":{"$each":[7,3],"$slice":-5,"$sort":-1,"$position":0}}}"#
+        ),
+        (
+            "$push $sort ascending", ProfileUpdate().push("s", each: [1], sort: .ascending),
+            #"{"$push":{"s":{"$each":[1],"$sort":1}}}"#
+        ),
+        (
+            "$push $sort by field",
+            ProfileUpdate().push(
+                "items", each: [JSON.object(JSONObject(["q": .int(1)]))], sort: .by("q", ascending: false)),
+            #"{"$push":{"items":{"$each":[{"q":1}],"$sort":{"q":-1}}}}"#
+        ),
+        (
+            "$push $sort by fields",
+            ProfileUpdate().push("items", each: [], sort: .fields(["score": false, "name": true])),
+            #"{"$push":{"items":{"$each":[],"$sort":{"score":-1,"name":1}}}}"#
+        ),
         ("$addToSet", ProfileUpdate().addToSet("tags", "vip"), #"{"$addToSet":{"tags":"vip"}}"#),
-        ("$addToSet $each", ProfileUpdate().addToSet("tags", each: ["a", "b"]), #"{"$addToSet":{"tags":{"$each":["a","b"]}}}"#),
+        (
+            "$addToSet $each", ProfileUpdate().addToSet("tags", each: ["a", "b"]),
+            #"{"$addToSet":{"tags":{"$each":["a","b"]}}}"#
+        ),
         ("$pop first", ProfileUpdate().popFirst("queue"), #"{"$pop":{"queue":-1}}"#),
         ("$pop last", ProfileUpdate().popLast("queue"), #"{"$pop":{"queue":1}}"#),
         ("$pullAll", ProfileUpdate().pullAll("scores", [0, 5]), #"{"$pullAll":{"scores":[0,5]}}"#),
@@ -55,14 +78,24 @@ struct ProfileUpdateTests {
         ("$pull $lte", ProfileUpdate().pull("n", where: .lessThanOrEqualTo(1.5)), #"{"$pull":{"n":{"$lte":1.5}}}"#),
         ("$pull $in", ProfileUpdate().pull("n", where: .oneOf(["a", 2])), #"{"$pull":{"n":{"$in":["a",2]}}}"#),
         ("$pull $nin", ProfileUpdate().pull("n", where: .noneOf([false])), #"{"$pull":{"n":{"$nin":[false]}}}"#),
-        ("$pull range", ProfileUpdate().pull("n", where: .greaterThanOrEqualTo(6).and(.lessThan(9))),
-            #"{"$pull":{"n":{"$gte":6,"$lt":9}}}"#),
-        ("$pull query", ProfileUpdate().pull("items", where: .fields(["qty": .lessThan(5), "kind": .value("box")])),
-            #"{"$pull":{"items":{"qty":{"$lt":5},"kind":"box"}}}"#),
-        ("$pull value condition", ProfileUpdate().pull("items", where: .value(JSON.object(JSONObject(["a": .int(1)])))),
-            #"{"$pull":{"items":{"a":1}}}"#),
-        ("raw operators", ProfileUpdate(operators: JSONObject(["$inc": .object(JSONObject(["n": .int(1)]))])).set("a", 1),
-            #"{"$inc":{"n":1},"$set":{"a":1}}"#),
+        (
+            "$pull range", ProfileUpdate().pull("n", where: .greaterThanOrEqualTo(6).and(.lessThan(9))),
+            #"{"$pull":{"n":{"$gte":6,"$lt":9}}}"#
+        ),
+        (
+            "$pull query", ProfileUpdate().pull("items", where: .fields(["qty": .lessThan(5), "kind": .value("box")])),
+            #"{"$pull":{"items":{"qty":{"$lt":5},"kind":"box"}}}"#
+        ),
+        (
+            "$pull value condition",
+            ProfileUpdate().pull("items", where: .value(JSON.object(JSONObject(["a": .int(1)])))),
+            #"{"$pull":{"items":{"a":1}}}"#
+        ),
+        (
+            "raw operators",
+            ProfileUpdate(operators: JSONObject(["$inc": .object(JSONObject(["n": .int(1)]))])).set("a", 1),
+            #"{"$inc":{"n":1},"$set":{"a":1}}"#
+        ),
         ("raw adding", ProfileUpdate().adding("$future", "x", .int(1)), #"{"$future":{"x":1}}"#),
         ("empty", ProfileUpdate(), "{}"),
     ]
@@ -97,7 +130,9 @@ struct ProfileUpdateTests {
         let full = UpsertEntry(
             id: "b", update: ProfileUpdate().set("x", 1), createdAt: Timestamp(rfc3339: "2016-10-22T06:31:13+02:00")
         )
-        #expect(JSONWriter.string(full.json) == #"{"id":"b","profile":{"$set":{"x":1}},"createdAt":"2016-10-22T04:31:13.000Z"}"#)
+        #expect(
+            JSONWriter.string(full.json)
+                == #"{"id":"b","profile":{"$set":{"x":1}},"createdAt":"2016-10-22T04:31:13.000Z"}"#)
         #expect(JSONWriter.string(MessageRecord(id: "c").json) == #"{"id":"c"}"#)
     }
 

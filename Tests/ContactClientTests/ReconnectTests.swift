@@ -97,7 +97,8 @@ struct ReconnectTests {
         let recordProxy = try FaultyProxy(path: daemon.directory + "/proxy2.sock", target: daemon.socketPath, drops: 1)
         defer { recordProxy.stop() }
         let recordClient = daemon.client(connections: 1, socketPath: recordProxy.path)
-        let recorded = try await recordClient.recordMessage(id: "counter", at: Timestamp(rfc3339: "2020-01-15T00:00:00Z"))
+        let recorded = try await recordClient.recordMessage(
+            id: "counter", at: Timestamp(rfc3339: "2020-01-15T00:00:00Z"))
         #expect(recorded.replayed && recorded.recorded == ["counter"])
         #expect(recordProxy.droppedResponses == 1)
         #expect(try await direct.get("counter").messages(year: 2020, month: 1) == 1)
@@ -159,7 +160,8 @@ struct ReconnectTests {
         let daemon = try await TestDaemon.start()
         let proxy = try FaultyProxy(path: daemon.directory + "/silent.sock", target: daemon.socketPath, silent: true)
         defer { proxy.stop() }
-        let client = daemon.client(connections: 1, retry: .never, requestTimeout: .milliseconds(200), socketPath: proxy.path)
+        let client = daemon.client(
+            connections: 1, retry: .never, requestTimeout: .milliseconds(200), socketPath: proxy.path)
         await #expect(throws: ContactClientError.timedOut(.milliseconds(200))) { try await client.count() }
         await client.close()
     }

@@ -35,7 +35,8 @@ struct CtlRun: Sendable {
         let err = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
         process.standardOutput = out
         process.standardError = err
-        process.standardInput = try stdinPath.map { try FileHandle(forReadingFrom: URL(fileURLWithPath: $0)) }
+        process.standardInput =
+            try stdinPath.map { try FileHandle(forReadingFrom: URL(fileURLWithPath: $0)) }
             ?? FileHandle.nullDevice
         try process.run()
         let pid = process.processIdentifier
