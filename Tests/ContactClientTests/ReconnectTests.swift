@@ -142,7 +142,6 @@ struct ReconnectTests {
                 retry: RetryPolicy(maxAttempts: 3, initialBackoff: .milliseconds(10), maxBackoff: .milliseconds(20))
             )
         )
-        let started = ContinuousClock.now
         do {
             try await client.ping()
             Issue.record("expected a connection error")
@@ -150,7 +149,6 @@ struct ReconnectTests {
             guard case .connectionFailed(let message) = error else { Issue.record("got \(error)"); return }
             #expect(message.contains("No such file or directory"))
         }
-        #expect(ContinuousClock.now - started < .seconds(5))
         await client.close()
         await #expect(throws: ContactClientError.clientClosed) { try await client.ping() }
     }

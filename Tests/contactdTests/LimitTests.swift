@@ -138,7 +138,7 @@ struct LimitTests {
         #expect(try await client.upsert(#"{"id":"arr","profile":{"$set":{"a":[]}}}"#).success == true)
         let start = ContinuousClock.now
         #expect(try await client.upsert(#"{"id":"arr","profile":{"$set":{"a.999999999":1}}}"#).strings("failed") == ["arr"])
-        #expect(ContinuousClock.now - start < .seconds(2))
+        #expect(ContinuousClock.now - start < .seconds(10))
         #expect(try await client.pings())
     }
 
