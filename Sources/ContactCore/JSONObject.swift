@@ -40,7 +40,7 @@ public struct JSONObject: Sendable, Equatable {
 
     /// The position of the member named `key`, compared bytewise.
     public func index(of key: String) -> Int? {
-        self.members.firstIndex { $0.key.utf8.elementsEqual(key.utf8) }
+        self.members.firstIndex { JSON.bytewiseEqual($0.key, key) }
     }
 
     /// The value of the member named `key`; setting `nil` removes it, setting a value appends a

@@ -84,6 +84,7 @@ public struct JSONParser: ~Copyable {
             self.depth -= 1
             return .object(JSONObject())
         }
+        members.reserveCapacity(8)
         while true {
             guard self.peek() == UInt8(ascii: "\"") else {
                 throw self.error("unexpected \(self.describeByte()), expected a member name")
@@ -91,7 +92,7 @@ public struct JSONParser: ~Copyable {
             let nameOffset = self.position
             let key = try self.parseString(isMemberName: true)
             if members.count < 16 {
-                if members.contains(where: { $0.key.utf8.elementsEqual(key.utf8) }) {
+                if members.contains(where: { JSON.bytewiseEqual($0.key, key) }) {
                     throw JSONParseError(offset: nameOffset, reason: "duplicate member name \"\(key)\"")
                 }
             } else {
@@ -132,6 +133,7 @@ public struct JSONParser: ~Copyable {
             self.depth -= 1
             return .array(elements)
         }
+        elements.reserveCapacity(4)
         while true {
             elements.append(try self.parseValue())
             self.skipWhitespace()

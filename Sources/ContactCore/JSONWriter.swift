@@ -77,6 +77,17 @@ public enum JSONWriter {
 
     /// Appends `string` quoted, escaping `"`, `\` and control characters (U+0000–U+001F).
     public static func writeString(_ string: String, into bytes: inout [UInt8]) {
+        // Fast path: no byte needs escaping, so the text goes in with one copy.
+        let plain = string.utf8.withContiguousStorageIfAvailable { utf8 -> Bool in
+            for byte in utf8 where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
+                return false
+            }
+            bytes.append(UInt8(ascii: "\""))
+            bytes.append(contentsOf: utf8)
+            bytes.append(UInt8(ascii: "\""))
+            return true
+        }
+        if plain == true { return }
         bytes.append(UInt8(ascii: "\""))
         var string = string
         string.withUTF8 { utf8 in
