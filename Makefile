@@ -40,6 +40,7 @@ release: deps
 ## Starts the daemon in the foreground on ./run/contactd.sock with data in ./data.
 run: deps
 	$(SWIFT) build --product contactd
+	$(SWIFT) build --product contactctl
 	./scripts/dev-run
 
 ## Installs what is missing, then runs every test.
