@@ -1,5 +1,183 @@
-/// Placeholder: the load generator lands in the next commits.
+import ArgumentParser
+import Foundation
+import NIOCore
+
+/// contactd-bench: a load generator for contactd and, for comparison, Redis.
 @main
-struct Bench {
-    static func main() {}
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "contactd-bench",
+        abstract: "Upserts seed-shaped contacts into contactd (or the same data into Redis) and measures throughput and batch latency.",
+        discussion: """
+            Exit status: 0 when every request succeeded, 1 when the run could not be made, 2 when it ran \
+            and counted errors (non-200 replies, failed entries, Redis errors or unanswered requests).
+            """
+    )
+
+    @Option(name: .customLong("contactd"), help: ArgumentHelp("contactd's Unix socket.", valueName: "socket"))
+    var contactdSocket: String?
+
+    @Option(help: "API key for contactd.")
+    var apiKey: String?
+
+    @Option(name: .customLong("redis"), help: ArgumentHelp("Redis's Unix socket.", valueName: "socket"))
+    var redisSocket: String?
+
+    @Option(help: "Connections.")
+    var connections: Int = 1
+
+    @Option(help: "Requests in flight per connection.")
+    var pipeline: Int = 1
+
+    @Option(help: "Contacts per request (Redis: per pipelined batch of commands).")
+    var batch: Int = 50
+
+    @Option(help: "Size of the id space; ids are drawn uniformly from it.")
+    var ids: Int = 100_000
+
+    @Option(help: "Seed of the id generator.")
+    var seed: UInt64 = 1
+
+    @Option(help: "Seconds to measure (default 10 unless --requests or --load).")
+    var duration: Double?
+
+    @Option(help: "Requests to send in all (instead of --duration).")
+    var requests: Int?
+
+    @Option(help: "Seconds of load before the measurement window (with --duration).")
+    var warmup: Double = 0
+
+    @Option(help: "What each contact gets: seed ($set+$push+$inc), set or inc.")
+    var mix: Mix = .seed
+
+    @Option(help: "Insert this many distinct seed contacts (ids u0…uN-1) as fast as possible, then stop.")
+    var load: Int?
+
+    @Option(help: "Event loop threads driving the connections (default: half the cores, at most --connections).")
+    var threads: Int?
+
+    @Option(help: "Seconds without a reply after which a connection gives up.")
+    var stallTimeout: Double = 30
+
+    @Option(help: ArgumentHelp("Measure append+fdatasync latency in this folder instead of running load.", valueName: "folder"))
+    var fsyncProbe: String?
+
+    @Option(help: "How many syncs the fsync probe makes (it stops after 5 seconds anyway).")
+    var probeCount: Int = 200
+
+    @Flag(help: "Print one JSON object instead of text.")
+    var json = false
+
+    func validate() throws {
+        if self.fsyncProbe != nil {
+            guard self.probeCount >= 1 else { throw ValidationError("--probe-count must be at least 1") }
+            return
+        }
+        guard (self.contactdSocket == nil) != (self.redisSocket == nil) else {
+            throw ValidationError("give exactly one target: --contactd SOCKET --api-key K, or --redis SOCKET")
+        }
+        if self.contactdSocket != nil, self.apiKey == nil {
+            throw ValidationError("--contactd needs --api-key")
+        }
+        guard self.connections >= 1 else { throw ValidationError("--connections must be at least 1") }
+        guard self.pipeline >= 1 else { throw ValidationError("--pipeline must be at least 1") }
+        guard self.batch >= 1 else { throw ValidationError("--batch must be at least 1") }
+        guard self.ids >= 1 else { throw ValidationError("--ids must be at least 1") }
+        guard self.warmup >= 0, self.stallTimeout > 0 else {
+            throw ValidationError("--warmup must not be negative and --stall-timeout must be positive")
+        }
+        if let threads = self.threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+        let counted = [self.duration != nil, self.requests != nil, self.load != nil].filter { $0 }.count
+        guard counted <= 1 else { throw ValidationError("give at most one of --duration, --requests, --load") }
+        if let duration = self.duration, duration <= 0 { throw ValidationError("--duration must be positive") }
+        if let requests = self.requests, requests < 1 { throw ValidationError("--requests must be at least 1") }
+        if let load = self.load, load < 1 { throw ValidationError("--load must be at least 1") }
+    }
+
+    func run() throws {
+        do {
+            if let folder = self.fsyncProbe {
+                let probe = try FsyncProbe.run(folder: folder, count: self.probeCount, maxSeconds: 5)
+                print(self.json ? try Self.jsonLine(probe) : probe.text)
+                return
+            }
+            var report: BenchReport
+            if let socket = self.contactdSocket, let key = self.apiKey {
+                report = try self.runLoad(codec: ContactdCodec(apiKey: key, mix: self.mix), socket: socket, target: "contactd")
+            } else if let socket = self.redisSocket {
+                report = try self.runLoad(codec: RedisCodec(mix: self.mix), socket: socket, target: "redis")
+            } else {
+                throw BenchFailure("no target")
+            }
+            report.benchCPUSeconds = ProcessCPU.seconds
+            print(self.json ? try Self.jsonLine(report) : report.text)
+            if report.errors > 0 { throw ExitCode(2) }
+        } catch let failure as BenchFailure {
+            FileHandle.standardError.write(Data("contactd-bench: \(failure.description)\n".utf8))
+            throw ExitCode(1)
+        }
+    }
+
+    private func runLoad<Codec: BenchCodec>(codec: Codec, socket: String, target: String) throws -> BenchReport {
+        let threads = self.threads ?? Swift.min(self.connections, Swift.max(1, System.coreCount / 2))
+        var plans: [ConnectionPlan] = []
+        let mode: String
+        let idSpace: Int
+        let mix: Mix
+        // Track touched ids while the bitsets stay small (32 MiB in all).
+        let tracked = self.load == nil && self.ids * self.connections <= 1 << 28 ? self.ids : 0
+        for index in 0..<self.connections {
+            let source: IDSource
+            var quota: Int?
+            if let load = self.load {
+                let lower = load * index / self.connections
+                let upper = load * (index + 1) / self.connections
+                source = .range(lower..<upper)
+            } else {
+                source = .random(seed: self.seed &+ UInt64(index) &* 0xD1B5_4A32_D192_ED03, space: self.ids)
+                if let requests = self.requests {
+                    quota = requests / self.connections + (index < requests % self.connections ? 1 : 0)
+                }
+            }
+            plans.append(
+                ConnectionPlan(
+                    batch: self.batch, pipeline: self.pipeline, ids: source, quota: quota,
+                    trackedIDSpace: tracked, stallTimeoutNanoseconds: UInt64(self.stallTimeout * 1e9)
+                )
+            )
+        }
+        let duration: Double?
+        if let load = self.load {
+            mode = "load \(load)"
+            idSpace = load
+            mix = .seed
+            duration = nil
+        } else if let requests = self.requests {
+            mode = "\(requests) requests"
+            idSpace = self.ids
+            mix = self.mix
+            duration = nil
+        } else {
+            let seconds = self.duration ?? 10
+            duration = seconds
+            mode = "\(seconds) s" + (self.warmup > 0 ? " after \(self.warmup) s warm-up" : "")
+            idSpace = self.ids
+            mix = self.mix
+        }
+        let runner = LoadRunner(
+            codec: codec, socketPath: socket, plans: plans, threads: threads,
+            warmup: duration == nil ? 0 : self.warmup, duration: duration
+        )
+        let (reports, timing) = try runner.run()
+        return BenchReport(
+            target: target, mode: mode, mix: mix, plans: plans, threads: threads, idSpace: idSpace,
+            reports: reports, timing: timing
+        )
+    }
+
+    private static func jsonLine(_ value: some Encodable) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
 }

@@ -1,0 +1,123 @@
+import Histogram
+
+/// The whole run's numbers, merged from every connection, printed as text or as one JSON line.
+struct BenchReport: Encodable {
+    struct Latency: Encodable {
+        var p50: UInt64
+        var p90: UInt64
+        var p99: UInt64
+        var p999: UInt64
+        var max: UInt64
+        var mean: Double
+    }
+
+    var target: String
+    var mode: String
+    var mix: String
+    var connections: Int
+    var pipeline: Int
+    var batch: Int
+    var threads: Int
+    var idSpace: Int
+    /// Length of the measurement window in seconds.
+    var seconds: Double
+    /// Requests (batches) and contacts answered inside the window, and their rates.
+    var requests: Int
+    var contacts: Int
+    var requestsPerSecond: Double
+    var contactsPerSecond: Double
+    /// Batch latency in microseconds.
+    var latencyMicros: Latency
+    /// Non-200 replies plus failed entries plus requests never answered.
+    var errors: Int
+    var rejected: Int
+    var failedEntries: Int
+    var lost: Int
+    /// Everything answered, warm-up and drain included (what the server applied).
+    var totalRequests: Int
+    var totalContacts: Int
+    /// Distinct ids sent, when tracked.
+    var idsTouched: Int?
+    var failures: [String]
+    /// CPU seconds the load generator itself used (user + system), whole run.
+    var benchCPUSeconds: Double = 0
+
+    init(
+        target: String, mode: String, mix: Mix, plans: [ConnectionPlan], threads: Int, idSpace: Int,
+        reports: [ConnectionReport], timing: RunTiming
+    ) {
+        var latency = Histogram<UInt64>(lowestDiscernibleValue: 1, highestTrackableValue: ConnectionReport.highestLatency)
+        var touched = IDBitset(space: 0)
+        var lastReply = timing.start
+        self.requests = 0
+        self.contacts = 0
+        self.rejected = 0
+        self.failedEntries = 0
+        self.lost = 0
+        self.totalRequests = 0
+        self.totalContacts = 0
+        self.failures = []
+        for report in reports {
+            latency.add(report.latency)
+            touched.formUnion(report.touched)
+            lastReply = Swift.max(lastReply, report.lastReplyAt)
+            self.requests += report.windowRequests
+            self.contacts += report.windowContacts
+            self.rejected += report.rejected
+            self.failedEntries += report.failedEntries
+            self.lost += report.lost
+            self.totalRequests += report.requests
+            self.totalContacts += report.contacts
+            if let failure = report.failure { self.failures.append(failure) }
+        }
+        self.target = target
+        self.mode = mode
+        self.mix = mix.rawValue
+        self.connections = plans.count
+        self.pipeline = plans.first?.pipeline ?? 0
+        self.batch = plans.first?.batch ?? 0
+        self.threads = threads
+        self.idSpace = idSpace
+        let end = timing.windowEnd == .max ? lastReply : timing.windowEnd
+        self.seconds = Double(end &- Swift.min(timing.windowStart, end)) / 1e9
+        self.requestsPerSecond = self.seconds > 0 ? Double(self.requests) / self.seconds : 0
+        self.contactsPerSecond = self.seconds > 0 ? Double(self.contacts) / self.seconds : 0
+        self.latencyMicros = Latency(
+            p50: latency.valueAtPercentile(50),
+            p90: latency.valueAtPercentile(90),
+            p99: latency.valueAtPercentile(99),
+            p999: latency.valueAtPercentile(99.9),
+            max: latency.max,
+            mean: latency.mean
+        )
+        self.errors = self.rejected + self.failedEntries + self.lost
+        self.idsTouched = touched.isTracking ? touched.count : nil
+    }
+
+    /// A few lines a person reads.
+    var text: String {
+        func rate(_ value: Double) -> String { String(Int(value.rounded())) }
+        var lines = [
+            "target: \(self.target), \(self.mode), mix \(self.mix), \(self.connections) connection(s) x pipeline "
+                + "\(self.pipeline), batch \(self.batch), id space \(self.idSpace), \(self.threads) thread(s)",
+            "window: \(Self.threeDecimals(self.seconds)) s, \(self.requests) requests, \(self.contacts) contacts",
+            "throughput: \(rate(self.contactsPerSecond)) contacts/s, \(rate(self.requestsPerSecond)) requests/s",
+            "batch latency (us): p50 \(self.latencyMicros.p50)  p90 \(self.latencyMicros.p90)  "
+                + "p99 \(self.latencyMicros.p99)  p99.9 \(self.latencyMicros.p999)  max \(self.latencyMicros.max)",
+            "errors: \(self.errors) (non-200 \(self.rejected), failed entries \(self.failedEntries), "
+                + "unanswered \(self.lost))",
+            "total answered: \(self.totalRequests) requests, \(self.totalContacts) contacts applied"
+                + (self.idsTouched.map { ", \($0) distinct ids sent" } ?? ""),
+            "load generator CPU: \(Self.threeDecimals(self.benchCPUSeconds)) s",
+        ]
+        for failure in Set(self.failures).sorted() { lines.append("connection failure: \(failure)") }
+        return lines.joined(separator: "\n")
+    }
+
+    /// `value` with three decimals.
+    static func threeDecimals(_ value: Double) -> String {
+        let scaled = Int((value * 1000).rounded())
+        let fraction = String(abs(scaled) % 1000)
+        return "\(scaled / 1000).\(String(repeating: "0", count: 3 - fraction.count))\(fraction)"
+    }
+}

@@ -1,0 +1,13 @@
+/// What one connection sends: how many contacts per request, how many requests in flight, where
+/// the ids come from, and when it stops.
+struct ConnectionPlan: Sendable {
+    var batch: Int
+    var pipeline: Int
+    var ids: IDSource
+    /// Requests this connection sends in all; nil to send until the run's deadline.
+    var quota: Int?
+    /// Size of the id space to track touched ids over; 0 tracks nothing.
+    var trackedIDSpace: Int
+    /// A connection with requests in flight and no reply for this long gives up.
+    var stallTimeoutNanoseconds: UInt64
+}

@@ -1,0 +1,201 @@
+import Histogram
+import NIOCore
+
+/// Drives one connection: keeps `pipeline` requests in flight, times each from the write to its
+/// reply, and fulfils its promise with a `ConnectionReport` once it has stopped sending and every
+/// request is answered (or the connection is lost).
+///
+/// Everything runs on the channel's event loop; writes are flushed once per read batch.
+final class LoadHandler<Codec: BenchCodec>: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    private let codec: Codec
+    private var plan: ConnectionPlan
+    private let promise: EventLoopPromise<ConnectionReport>
+    private var scanner: Codec.Scanner
+    private var report: ConnectionReport
+    private var context: ChannelHandlerContext?
+    private var timing: RunTiming?
+
+    /// In-flight requests, oldest first, as a ring: when each was written and how many contacts it holds.
+    private var sentAt: [UInt64]
+    private var sentContacts: [Int]
+    private var head = 0
+    private var inFlight = 0
+
+    private var nextRequestNumber = 1
+    private var batchIDs: [Int] = []
+    private var sending = true
+    private var finished = false
+    private var lastProgress: UInt64 = 0
+    private var watchdog: Scheduled<Void>?
+
+    init(codec: Codec, plan: ConnectionPlan, promise: EventLoopPromise<ConnectionReport>) {
+        self.codec = codec
+        self.plan = plan
+        self.promise = promise
+        self.scanner = codec.makeScanner()
+        self.report = ConnectionReport(trackedIDSpace: plan.trackedIDSpace)
+        self.sentAt = [UInt64](repeating: 0, count: plan.pipeline)
+        self.sentContacts = [Int](repeating: 0, count: plan.pipeline)
+        self.batchIDs.reserveCapacity(plan.batch)
+    }
+
+    // MARK: - Starting and sending
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        if !self.finished {
+            self.report.failure = self.report.failure ?? "the connection ended before the run did"
+            self.finish()
+        }
+        self.context = nil
+    }
+
+    /// Sends the first `pipeline` requests; called on the event loop once every connection is up.
+    func start(_ timing: RunTiming) {
+        guard let context = self.context, !self.finished else { return }
+        self.timing = timing
+        self.lastProgress = NIODeadline.now().uptimeNanoseconds
+        while self.inFlight < self.plan.pipeline, self.sendOne(context: context) {}
+        context.flush()
+        self.scheduleWatchdog(on: context.eventLoop)
+        self.finishIfDone(context: context)
+    }
+
+    /// Writes one more request unless the plan says stop; false when it did not.
+    private func sendOne(context: ChannelHandlerContext) -> Bool {
+        guard self.sending, let timing = self.timing else { return false }
+        let now = NIODeadline.now().uptimeNanoseconds
+        if let quota = self.plan.quota, quota <= 0 {
+            self.sending = false
+            return false
+        }
+        if let stop = timing.stopSendingAt, now >= stop {
+            self.sending = false
+            return false
+        }
+        self.batchIDs.removeAll(keepingCapacity: true)
+        while self.batchIDs.count < self.plan.batch, let id = self.plan.ids.next() {
+            self.batchIDs.append(id)
+            self.report.touched.insert(id)
+        }
+        guard !self.batchIDs.isEmpty else {
+            self.sending = false
+            return false
+        }
+        var buffer = context.channel.allocator.buffer(capacity: self.codec.requestCapacity(contacts: self.batchIDs.count))
+        self.codec.writeRequest(number: self.nextRequestNumber, ids: self.batchIDs, into: &buffer)
+        self.nextRequestNumber += 1
+        if let quota = self.plan.quota { self.plan.quota = quota - 1 }
+
+        let slot = (self.head + self.inFlight) % self.plan.pipeline
+        self.sentAt[slot] = NIODeadline.now().uptimeNanoseconds
+        self.sentContacts[slot] = self.batchIDs.count
+        self.inFlight += 1
+        context.write(self.wrapOutboundOut(buffer), promise: nil)
+        return true
+    }
+
+    // MARK: - Replies
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        var buffer = self.unwrapInboundIn(data)
+        while buffer.readableBytes > 0 {
+            guard self.inFlight > 0 else {
+                self.fail(context: context, reason: "a reply arrived with no request in flight")
+                return
+            }
+            guard let outcome = self.scanner.next(from: &buffer, contacts: self.sentContacts[self.head]) else {
+                break
+            }
+            self.complete(outcome, context: context)
+        }
+        self.finishIfDone(context: context)
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        context.flush()
+    }
+
+    private func complete(_ outcome: ReplyOutcome, context: ChannelHandlerContext) {
+        let now = NIODeadline.now().uptimeNanoseconds
+        let contacts = self.sentContacts[self.head]
+        let elapsed = now &- self.sentAt[self.head]
+        self.head = (self.head + 1) % self.plan.pipeline
+        self.inFlight -= 1
+        self.lastProgress = now
+        self.report.lastReplyAt = now
+
+        // Contacts count only when applied: a rejected request applied none, a failed entry is not applied.
+        let applied = outcome.accepted ? Swift.max(contacts - outcome.failedEntries, 0) : 0
+        self.report.requests += 1
+        self.report.contacts += applied
+        if !outcome.accepted { self.report.rejected += 1 }
+        self.report.failedEntries += outcome.failedEntries
+        if let timing = self.timing, now >= timing.windowStart, now <= timing.windowEnd {
+            self.report.windowRequests += 1
+            self.report.windowContacts += applied
+            let micros = Swift.min(Swift.max(elapsed / 1000, 1), ConnectionReport.highestLatency)
+            _ = self.report.latency.record(micros)
+        }
+        _ = self.sendOne(context: context)
+    }
+
+    // MARK: - Ending
+
+    private func finishIfDone(context: ChannelHandlerContext) {
+        if !self.sending, self.inFlight == 0 {
+            self.finish()
+            context.close(promise: nil)
+        }
+    }
+
+    private func finish() {
+        guard !self.finished else { return }
+        self.finished = true
+        self.sending = false
+        self.watchdog?.cancel()
+        self.report.lost += self.inFlight
+        self.inFlight = 0
+        self.promise.succeed(self.report)
+    }
+
+    private func fail(context: ChannelHandlerContext, reason: String) {
+        guard !self.finished else { return }
+        if self.report.failure == nil { self.report.failure = reason }
+        self.finish()
+        context.close(promise: nil)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        if !self.finished {
+            self.report.failure = self.report.failure ?? "the server closed the connection"
+            self.finish()
+        }
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        self.fail(context: context, reason: "\(error)")
+    }
+
+    /// Gives up on a connection whose replies stopped coming.
+    private func scheduleWatchdog(on loop: any EventLoop) {
+        let bound = NIOLoopBound(self, eventLoop: loop)
+        self.watchdog = loop.scheduleTask(in: .seconds(1)) {
+            let handler = bound.value
+            guard !handler.finished, let context = handler.context else { return }
+            let now = NIODeadline.now().uptimeNanoseconds
+            if handler.inFlight > 0, now &- handler.lastProgress > handler.plan.stallTimeoutNanoseconds {
+                handler.fail(context: context, reason: "no reply for \(handler.plan.stallTimeoutNanoseconds / 1_000_000_000) s")
+            } else {
+                handler.scheduleWatchdog(on: loop)
+            }
+        }
+    }
+}

@@ -1,0 +1,21 @@
+/// A small, fast, seedable pseudo-random generator (SplitMix64), so a run's id sequence is reproducible.
+struct SplitMix64: RandomNumberGenerator, Sendable {
+    private var state: UInt64
+
+    init(seed: UInt64) {
+        self.state = seed
+    }
+
+    mutating func next() -> UInt64 {
+        self.state &+= 0x9E37_79B9_7F4A_7C15
+        var z = self.state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    /// A uniform value in `0..<bound` by multiply-shift (bias below 2^-40 for the bounds a bench uses).
+    mutating func next(below bound: Int) -> Int {
+        Int(truncatingIfNeeded: self.next().multipliedFullWidth(by: UInt64(bound)).high)
+    }
+}

@@ -1,0 +1,81 @@
+"""Smoke test of the load generator (`contactd-bench`) against a real debug contactd: it runs, it
+measures something, it counts no errors, and what it says it applied is what the daemon holds."""
+import json
+import subprocess
+
+import pytest
+
+from daemon import KEY, ROOT, Connection, Daemon
+
+BENCH = ROOT / ".build" / "debug" / "contactd-bench"
+SEED_FIELDS = {"firstName": "Justin", "lastName": "Bieber", "email": "justin.bieber@yopmail.com"}
+
+
+@pytest.fixture
+def daemon(tmp_path):
+    if not BENCH.exists():
+        pytest.fail(f"{BENCH} is missing: run `swift build --build-tests` (or `make build`) first", pytrace=False)
+    started = Daemon(tmp_path)
+    started.start()
+    yield started
+    assert started.terminate() == 0
+
+
+def run_bench(daemon, *arguments):
+    completed = subprocess.run(
+        [str(BENCH), "--contactd", daemon.socket_path, "--api-key", KEY, *arguments, "--json"],
+        capture_output=True, timeout=120, check=False)
+    assert completed.returncode == 0, (
+        f"contactd-bench exited with {completed.returncode}: {completed.stderr.decode(errors='replace')}"
+        f"{completed.stdout.decode(errors='replace')}")
+    return json.loads(completed.stdout)
+
+
+def all_contacts(connection):
+    contacts, cursor = [], None
+    while True:
+        request = {"method": "contacts.list", "apiKey": KEY, "limit": 1000}
+        if cursor is not None:
+            request["cursor"] = cursor
+        page = connection.request(request)
+        assert page["statusCode"] == 200, page
+        contacts += page["contacts"]
+        cursor = page["nextCursor"]
+        if cursor is None:
+            return contacts
+
+
+def test_duration_run_reports_throughput_and_the_daemon_holds_every_contact_it_applied(daemon):
+    report = run_bench(daemon, "--duration", "2", "--connections", "2", "--pipeline", "2", "--ids", "40")
+
+    assert report["contactsPerSecond"] > 0 and report["requestsPerSecond"] > 0
+    assert report["errors"] == 0 and report["failures"] == []
+    assert report["latencyMicros"]["p99"] > 0
+    # 40 ids and at least one request of 50 contacts per connection: every id is touched.
+    assert report["idsTouched"] == 40
+
+    connection = Connection(daemon.socket_path)
+    assert connection.request({"method": "contacts.count", "apiKey": KEY})["count"] == 40
+    contacts = all_contacts(connection)
+    assert sorted(c["externalId"] for c in contacts) == sorted(f"u{n}" for n in range(40))
+    # Every seed upsert applied once: $inc and $push ran as often as the bench says it applied contacts.
+    assert sum(c["profile"]["totalOrders"] for c in contacts) == report["totalContacts"]
+    for contact in contacts:
+        profile = contact["profile"]
+        times = profile["totalOrders"]
+        assert profile == {"id": contact["externalId"], **SEED_FIELDS, "tags": ["customer"] * times,
+                           "totalOrders": times}
+    connection.close()
+
+
+def test_load_inserts_each_id_once_including_a_short_last_batch(daemon):
+    report = run_bench(daemon, "--load", "230", "--connections", "3", "--pipeline", "2")
+
+    assert report["errors"] == 0 and report["failures"] == []
+    assert report["totalContacts"] == 230 and report["contacts"] == 230
+
+    connection = Connection(daemon.socket_path)
+    contacts = all_contacts(connection)
+    assert sorted(c["externalId"] for c in contacts) == sorted(f"u{n}" for n in range(230))
+    assert all(c["profile"]["totalOrders"] == 1 for c in contacts)
+    connection.close()
