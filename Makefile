@@ -4,7 +4,7 @@ SWIFT ?= swift
 PYTHON ?= python3
 VENV := .venv
 APT_PACKAGES := libsystemd-dev pkg-config socat systemd
-BENCH_APT_PACKAGES := redis-server libhiredis-dev
+BENCH_APT_PACKAGES := redis-server
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: all deps bench-deps build release run test test-swift test-python test-units bench clean
@@ -65,8 +65,11 @@ test-units:
 	if [ $$rc -ne 0 ] || echo "$$out" | grep -qiE "unknown|invalid|ignoring|failed"; then echo "systemd-analyze verify: FAILED"; exit 1; fi; \
 	echo "systemd-analyze verify: units OK"
 
-bench: bench-deps release
-	$(SWIFT) build -c release
+## ContactCore micro-benchmarks, then contactd against Redis on the same workload.
+bench: bench-deps
+	$(SWIFT) build -c release --product contactd
+	$(SWIFT) build -c release --product contactd-bench
+	./scripts/bench-core
 	./scripts/bench
 
 clean:

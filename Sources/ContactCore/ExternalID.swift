@@ -1,3 +1,11 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Rules for the caller's contact id (`externalId`, PROTOCOL.md section 4).
 public enum ExternalID {
     /// Why `id` is not a valid external id, or nil when it is one: 1 to 256 bytes of UTF-8
@@ -15,12 +23,33 @@ public enum ExternalID {
     }
 
     /// Orders two ids bytewise by their UTF-8 encoding (no Unicode normalisation).
+    @inlinable
     public static func precedes(_ lhs: String, _ rhs: String) -> Bool {
-        lhs.utf8.lexicographicallyPrecedes(rhs.utf8)
+        self.compare(lhs, rhs) < 0
+    }
+
+    /// Compares two ids bytewise: negative, zero or positive as `lhs` sorts before, equal to or
+    /// after `rhs`.
+    @inlinable
+    public static func compare(_ lhs: String, _ rhs: String) -> Int {
+        let result = lhs.utf8.withContiguousStorageIfAvailable { left in
+            rhs.utf8.withContiguousStorageIfAvailable { right -> Int in
+                let common = min(left.count, right.count)
+                if common > 0 {
+                    let order = memcmp(left.baseAddress!, right.baseAddress!, common)
+                    if order != 0 { return Int(order) }
+                }
+                return left.count - right.count
+            }
+        }
+        if let result, let order = result { return order }
+        if lhs.utf8.elementsEqual(rhs.utf8) { return 0 }
+        return lhs.utf8.lexicographicallyPrecedes(rhs.utf8) ? -1 : 1
     }
 
     /// True when the two ids have the same UTF-8 bytes.
+    @inlinable
     public static func equal(_ lhs: String, _ rhs: String) -> Bool {
-        lhs.utf8.elementsEqual(rhs.utf8)
+        lhs.utf8.count == rhs.utf8.count && self.compare(lhs, rhs) == 0
     }
 }

@@ -9,7 +9,25 @@ public struct ContactIndex: Sendable {
     /// The most contacts in one page before it splits.
     static let pageCapacity = 512
 
-    private var pages: [[Contact]] = []
+    /// Where an external id is, or would be inserted; valid until the index next changes.
+    public struct Position: Sendable {
+        fileprivate let page: Int
+        fileprivate let slot: Int
+        /// True when a contact with the id exists.
+        public let found: Bool
+    }
+
+    /// One page: its contacts and, in a separate dense array, their external ids, so that a
+    /// binary search touches a few cache lines instead of one contact per step.
+    private struct Page: Sendable {
+        var keys: [String]
+        var contacts: [Contact]
+    }
+
+    private var pages: [Page] = []
+    /// The last external id of every page: the first level of the search, small enough to stay
+    /// in cache.
+    private var lastKeys: [String] = []
 
     /// The number of contacts.
     public private(set) var count = 0
@@ -19,43 +37,70 @@ public struct ContactIndex: Sendable {
 
     /// The contact whose external id is `externalId`.
     public subscript(externalId: String) -> Contact? {
-        let (page, slot, found) = self.locate(externalId)
-        return found ? self.pages[page][slot] : nil
+        self[self.position(of: externalId)]
+    }
+
+    /// The contact at `position`, nil when it names a gap.
+    public subscript(position: Position) -> Contact? {
+        position.found ? self.pages[position.page].contacts[position.slot] : nil
     }
 
     /// Inserts `contact`, or replaces the contact with the same external id.
     public mutating func put(_ contact: Contact) {
+        self.put(contact, at: self.position(of: contact.externalId))
+    }
+
+    /// Stores `contact` at `position`, found by ``position(of:)`` for its external id with no
+    /// change to the index since.
+    public mutating func put(_ contact: Contact, at position: Position) {
+        if position.found {
+            self.pages[position.page].contacts[position.slot] = contact
+            return
+        }
         if self.pages.isEmpty {
-            self.pages.append([contact])
+            self.pages.append(Page(keys: [contact.externalId], contacts: [contact]))
+            self.lastKeys.append(contact.externalId)
             self.count = 1
             return
         }
-        var (page, slot, found) = self.locate(contact.externalId)
-        if found {
-            self.pages[page][slot] = contact
-            return
-        }
+        var page = position.page
+        var slot = position.slot
         if page == self.pages.count {
             page -= 1
-            slot = self.pages[page].count
+            slot = self.pages[page].contacts.count
         }
-        self.pages[page].insert(contact, at: slot)
+        self.pages[page].keys.insert(contact.externalId, at: slot)
+        self.pages[page].contacts.insert(contact, at: slot)
+        if slot == self.pages[page].keys.count - 1 { self.lastKeys[page] = contact.externalId }
         self.count += 1
-        if self.pages[page].count > Self.pageCapacity {
-            let upper = Array(self.pages[page][(Self.pageCapacity / 2)...])
-            self.pages[page].removeSubrange((Self.pageCapacity / 2)...)
+        if self.pages[page].contacts.count > Self.pageCapacity {
+            let half = Self.pageCapacity / 2
+            let upper = Page(
+                keys: Array(self.pages[page].keys[half...]),
+                contacts: Array(self.pages[page].contacts[half...])
+            )
+            self.pages[page].keys.removeSubrange(half...)
+            self.pages[page].contacts.removeSubrange(half...)
             self.pages.insert(upper, at: page + 1)
+            self.lastKeys.insert(upper.keys[upper.keys.count - 1], at: page + 1)
+            self.lastKeys[page] = self.pages[page].keys[half - 1]
         }
     }
 
     /// Removes and returns the contact whose external id is `externalId`.
     @discardableResult
     public mutating func remove(_ externalId: String) -> Contact? {
-        let (page, slot, found) = self.locate(externalId)
-        guard found else { return nil }
-        let removed = self.pages[page].remove(at: slot)
+        let position = self.position(of: externalId)
+        guard position.found else { return nil }
+        self.pages[position.page].keys.remove(at: position.slot)
+        let removed = self.pages[position.page].contacts.remove(at: position.slot)
         self.count -= 1
-        if self.pages[page].isEmpty { self.pages.remove(at: page) }
+        if self.pages[position.page].keys.isEmpty {
+            self.pages.remove(at: position.page)
+            self.lastKeys.remove(at: position.page)
+        } else if position.slot == self.pages[position.page].keys.count {
+            self.lastKeys[position.page] = self.pages[position.page].keys[position.slot - 1]
+        }
         return removed
     }
 
@@ -65,20 +110,20 @@ public struct ContactIndex: Sendable {
         var page = 0
         var slot = 0
         if let after {
-            let location = self.locate(after)
+            let location = self.position(of: after)
             page = location.page
             slot = location.found ? location.slot + 1 : location.slot
         }
         var result: [Contact] = []
         result.reserveCapacity(min(limit, self.count))
         while page < self.pages.count {
-            if slot >= self.pages[page].count {
+            if slot >= self.pages[page].contacts.count {
                 page += 1
                 slot = 0
                 continue
             }
             if result.count == limit { return (result, true) }
-            result.append(self.pages[page][slot])
+            result.append(self.pages[page].contacts[slot])
             slot += 1
         }
         return (result, false)
@@ -87,36 +132,34 @@ public struct ContactIndex: Sendable {
     /// Calls `body` with every contact in order.
     public func forEach(_ body: (Contact) throws -> Void) rethrows {
         for page in self.pages {
-            for contact in page { try body(contact) }
+            for contact in page.contacts { try body(contact) }
         }
     }
 
     /// The page and slot where `externalId` is or would be inserted.
-    private func locate(_ externalId: String) -> (page: Int, slot: Int, found: Bool) {
-        // First page whose last contact does not sort before `externalId`.
-        var low = 0
-        var high = self.pages.count
-        while low < high {
-            let middle = (low + high) / 2
-            if ExternalID.precedes(self.pages[middle][self.pages[middle].count - 1].externalId, externalId) {
-                low = middle + 1
-            } else {
-                high = middle
+    public func position(of externalId: String) -> Position {
+        let page = Self.lowerBound(of: externalId, in: self.lastKeys)
+        guard page < self.pages.count else { return Position(page: page, slot: 0, found: false) }
+        let keys = self.pages[page].keys
+        let slot = Self.lowerBound(of: externalId, in: keys)
+        let found = slot < keys.count && ExternalID.equal(keys[slot], externalId)
+        return Position(page: page, slot: slot, found: found)
+    }
+
+    /// The first index of `keys` (sorted bytewise) whose key does not sort before `key`.
+    private static func lowerBound(of key: String, in keys: [String]) -> Int {
+        keys.withUnsafeBufferPointer { keys in
+            var first = 0
+            var last = keys.count
+            while first < last {
+                let middle = (first + last) / 2
+                if ExternalID.compare(keys[middle], key) < 0 {
+                    first = middle + 1
+                } else {
+                    last = middle
+                }
             }
+            return first
         }
-        guard low < self.pages.count else { return (low, 0, false) }
-        let contacts = self.pages[low]
-        var first = 0
-        var last = contacts.count
-        while first < last {
-            let middle = (first + last) / 2
-            if ExternalID.precedes(contacts[middle].externalId, externalId) {
-                first = middle + 1
-            } else {
-                last = middle
-            }
-        }
-        let found = first < contacts.count && ExternalID.equal(contacts[first].externalId, externalId)
-        return (low, first, found)
     }
 }

@@ -149,7 +149,8 @@ public struct ProjectState: Sendable {
                 failed.append(id)
                 errors.append(EntryError(index: index, id: id, error: error))
             case .valid(let id, let operators, let createdAt):
-                let existing = self.contacts[id]
+                let position = self.contacts.position(of: id)
+                let existing = self.contacts[position]
                 let profile: JSONObject
                 if let existing {
                     guard case .object(let stored)? = try? JSONParser.parse(existing.profile) else {
@@ -178,20 +179,20 @@ public struct ProjectState: Sendable {
                 if var contact = existing {
                     updated.append(id)
                     if contact.profile != result.serialized {
-                        contact.profile = result.serialized
+                        contact.profile = Self.compact(result.serialized)
                         contact.updatedAt = context.now
-                        self.contacts.put(contact)
+                        self.contacts.put(contact, at: position)
                         changes.append(.put(contact))
                     }
                 } else {
                     let contact = Contact(
                         id: context.ids.next(now: context.now),
                         externalId: id,
-                        profile: result.serialized,
+                        profile: Self.compact(result.serialized),
                         createdAt: createdAt ?? context.now,
                         updatedAt: context.now
                     )
-                    self.contacts.put(contact)
+                    self.contacts.put(contact, at: position)
                     changes.append(.put(contact))
                     inserted.append(id)
                 }
@@ -203,6 +204,13 @@ public struct ProjectState: Sendable {
         writer.strings("failed", failed)
         writer.errors(errors)
         return (writer, changes)
+    }
+
+    /// `bytes` in an array of exactly its size: a profile is kept for a long time, and the
+    /// writer's buffer has up to twice the capacity it needs.
+    private static func compact(_ bytes: [UInt8]) -> [UInt8] {
+        guard bytes.capacity > bytes.count else { return bytes }
+        return bytes.withUnsafeBufferPointer { Array($0) }
     }
 
     private mutating func delete(_ ids: [String]) -> (ResponseWriter, [Change]) {
@@ -237,7 +245,8 @@ public struct ProjectState: Sendable {
                 failed.append(id)
                 errors.append(EntryError(index: index, id: id, error: error))
             case .valid(let id, let at):
-                guard var contact = self.contacts[id] else {
+                let position = self.contacts.position(of: id)
+                guard var contact = self.contacts[position] else {
                     failed.append(id)
                     errors.append(
                         EntryError(index: index, id: id, error: "no contact with id \(JSONWriter.string(.string(id)))")
@@ -245,7 +254,7 @@ public struct ProjectState: Sendable {
                     continue
                 }
                 contact.stats.record(at: at ?? context.now)
-                self.contacts.put(contact)
+                self.contacts.put(contact, at: position)
                 changes.append(.put(contact))
                 recorded.append(id)
             }
