@@ -21,24 +21,14 @@ public enum MessageEntry: Sendable {
 
     /// Checks one element of `messages`.
     public init(decoding value: JSON) {
-        guard case .object(let message) = value else {
-            self = .invalid(id: "", error: "a message must be an object, got \(value.typeName)")
-            return
-        }
+        let message: JSONObject
         let id: String
-        switch message["id"] {
-        case nil, .null?:
-            self = .invalid(id: "", error: "id is required")
+        switch BatchElement.decode(value, noun: "a message") {
+        case .failure(let rejection):
+            self = .invalid(id: rejection.id, error: rejection.error)
             return
-        case .string(let string)?:
-            id = string
-        case let other?:
-            self = .invalid(id: "", error: "id must be a string, got \(other.typeName)")
-            return
-        }
-        if let problem = ExternalID.problem(with: id) {
-            self = .invalid(id: id, error: problem)
-            return
+        case .success(let element):
+            (message, id) = element
         }
         switch message["at"] {
         case nil, .null?:

@@ -21,24 +21,14 @@ public enum UpsertEntry: Sendable {
 
     /// Checks one element of `contacts` (PROTOCOL.md section 5).
     public init(decoding value: JSON) {
-        guard case .object(let entry) = value else {
-            self = .invalid(id: "", error: "an entry must be an object, got \(value.typeName)")
-            return
-        }
+        let entry: JSONObject
         let id: String
-        switch entry["id"] {
-        case nil, .null?:
-            self = .invalid(id: "", error: "id is required")
+        switch BatchElement.decode(value, noun: "an entry") {
+        case .failure(let rejection):
+            self = .invalid(id: rejection.id, error: rejection.error)
             return
-        case .string(let string)?:
-            id = string
-        case let other?:
-            self = .invalid(id: "", error: "id must be a string, got \(other.typeName)")
-            return
-        }
-        if let problem = ExternalID.problem(with: id) {
-            self = .invalid(id: id, error: problem)
-            return
+        case .success(let element):
+            (entry, id) = element
         }
         var operators = JSONObject()
         switch entry["profile"] {
