@@ -56,7 +56,7 @@ public final class ContactServer: Service {
                     )
                     return try NIOAsyncChannel<LineFrame, ByteBuffer>(
                         wrappingChannelSynchronously: channel,
-                        configuration: .init(backPressureStrategy: .init(lowWatermark: 4, highWatermark: 32))
+                        configuration: .init(backPressureStrategy: .init(lowWatermark: 2, highWatermark: 8))
                     )
                 }
             }

@@ -9,6 +9,14 @@ public enum PendingReply: Sendable {
     /// A write's response, to send once `sequence` is durable in `log`.
     case durable(body: [UInt8], replayed: Bool, requestId: RequestID?, log: any ChangeLog, sequence: UInt64)
 
+    /// The bytes the reply holds, for the connection's memory bound.
+    var size: Int {
+        switch self {
+        case .ready(let bytes): return bytes.count
+        case .durable(let body, _, _, _, _): return body.count
+        }
+    }
+
     /// The response text, once it may be sent; 503 when its write could not be made durable.
     public func resolve() async -> [UInt8] {
         switch self {

@@ -3,10 +3,12 @@ import Synchronization
 
 /// The bounded queue between a connection's reader (which runs requests in order) and its
 /// writer (which sends replies in the same order): when the client stops reading, the queue
-/// fills and the reader waits, so the server stops reading from that client.
+/// fills (by count or by bytes) and the reader waits, so the server stops reading from that
+/// client and its memory stays bounded even for large replies such as `contacts.list` pages.
 final class ReplyQueue: Sendable {
     private struct State {
         var items: Deque<PendingReply> = []
+        var bytes = 0
         var finished = false
         var closed = false
         var consumer: CheckedContinuation<[PendingReply]?, Never>?
@@ -14,11 +16,13 @@ final class ReplyQueue: Sendable {
     }
 
     private let capacity: Int
+    private let byteCapacity: Int
     private let state = Mutex(State())
 
-    /// A queue holding at most `capacity` replies.
-    init(capacity: Int) {
+    /// A queue holding at most `capacity` replies and, beyond its first reply, `byteCapacity` bytes.
+    init(capacity: Int, byteCapacity: Int = 4 << 20) {
         self.capacity = capacity
+        self.byteCapacity = byteCapacity
     }
 
     /// Adds a reply, waiting while the queue is full. Drops it when the writer has gone.
@@ -30,6 +34,7 @@ final class ReplyQueue: Sendable {
             (consumer, batch, resumeNow) = self.state.withLock { state in
                 if state.closed { return (nil, nil, true) }
                 state.items.append(reply)
+                state.bytes += reply.size
                 var consumer: CheckedContinuation<[PendingReply]?, Never>?
                 var batch: [PendingReply]?
                 if let waiting = state.consumer {
@@ -37,8 +42,9 @@ final class ReplyQueue: Sendable {
                     consumer = waiting
                     batch = Array(state.items)
                     state.items.removeAll()
+                    state.bytes = 0
                 }
-                if state.items.count >= self.capacity {
+                if state.items.count >= self.capacity || state.bytes >= self.byteCapacity {
                     state.producer = continuation
                     return (consumer, batch, false)
                 }
@@ -58,6 +64,7 @@ final class ReplyQueue: Sendable {
                 if !state.items.isEmpty {
                     let batch = Array(state.items)
                     state.items.removeAll()
+                    state.bytes = 0
                     let producer = state.producer
                     state.producer = nil
                     return (batch, producer, true)
@@ -87,6 +94,7 @@ final class ReplyQueue: Sendable {
         let (producer, consumer) = self.state.withLock { state in
             state.closed = true
             state.items.removeAll()
+            state.bytes = 0
             let result = (state.producer, state.consumer)
             state.producer = nil
             state.consumer = nil
