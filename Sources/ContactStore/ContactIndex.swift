@@ -20,14 +20,14 @@ public struct ContactIndex: Sendable {
     /// One page: its contacts and, in a separate dense array, their external ids, so that a
     /// binary search touches a few cache lines instead of one contact per step.
     private struct Page: Sendable {
-        var keys: [String]
+        var keys: [SortKey]
         var contacts: [Contact]
     }
 
     private var pages: [Page] = []
     /// The last external id of every page: the first level of the search, small enough to stay
     /// in cache.
-    private var lastKeys: [String] = []
+    private var lastKeys: [SortKey] = []
 
     /// The number of contacts.
     public private(set) var count = 0
@@ -58,8 +58,8 @@ public struct ContactIndex: Sendable {
             return
         }
         if self.pages.isEmpty {
-            self.pages.append(Page(keys: [contact.externalId], contacts: [contact]))
-            self.lastKeys.append(contact.externalId)
+            self.pages.append(Page(keys: [SortKey(contact.externalId)], contacts: [contact]))
+            self.lastKeys.append(SortKey(contact.externalId))
             self.count = 1
             return
         }
@@ -69,9 +69,10 @@ public struct ContactIndex: Sendable {
             page -= 1
             slot = self.pages[page].contacts.count
         }
-        self.pages[page].keys.insert(contact.externalId, at: slot)
+        let key = SortKey(contact.externalId)
+        self.pages[page].keys.insert(key, at: slot)
         self.pages[page].contacts.insert(contact, at: slot)
-        if slot == self.pages[page].keys.count - 1 { self.lastKeys[page] = contact.externalId }
+        if slot == self.pages[page].keys.count - 1 { self.lastKeys[page] = key }
         self.count += 1
         if self.pages[page].contacts.count > Self.pageCapacity {
             let half = Self.pageCapacity / 2
@@ -138,22 +139,23 @@ public struct ContactIndex: Sendable {
 
     /// The page and slot where `externalId` is or would be inserted.
     public func position(of externalId: String) -> Position {
-        let page = Self.lowerBound(of: externalId, in: self.lastKeys)
+        let key = SortKey(externalId)
+        let page = Self.lowerBound(of: key, in: self.lastKeys)
         guard page < self.pages.count else { return Position(page: page, slot: 0, found: false) }
         let keys = self.pages[page].keys
-        let slot = Self.lowerBound(of: externalId, in: keys)
-        let found = slot < keys.count && ExternalID.equal(keys[slot], externalId)
+        let slot = Self.lowerBound(of: key, in: keys)
+        let found = slot < keys.count && keys[slot].compare(key) == 0
         return Position(page: page, slot: slot, found: found)
     }
 
     /// The first index of `keys` (sorted bytewise) whose key does not sort before `key`.
-    private static func lowerBound(of key: String, in keys: [String]) -> Int {
+    private static func lowerBound(of key: SortKey, in keys: [SortKey]) -> Int {
         keys.withUnsafeBufferPointer { keys in
             var first = 0
             var last = keys.count
             while first < last {
                 let middle = (first + last) / 2
-                if ExternalID.compare(keys[middle], key) < 0 {
+                if keys[middle].compare(key) < 0 {
                     first = middle + 1
                 } else {
                     last = middle
@@ -161,5 +163,40 @@ public struct ContactIndex: Sendable {
             }
             return first
         }
+    }
+}
+
+/// An external id with its first 16 bytes as two big-endian integers, so that most comparisons
+/// are two integer compares; ids that share those bytes fall back to comparing the strings.
+private struct SortKey: Sendable {
+    let high: UInt64
+    let low: UInt64
+    let id: String
+
+    init(_ id: String) {
+        var high: UInt64 = 0
+        var low: UInt64 = 0
+        var index = 0
+        for byte in id.utf8 {
+            if index < 8 {
+                high |= UInt64(byte) << (56 - 8 * UInt64(index))
+            } else if index < 16 {
+                low |= UInt64(byte) << (56 - 8 * UInt64(index - 8))
+            } else {
+                break
+            }
+            index += 1
+        }
+        self.high = high
+        self.low = low
+        self.id = id
+    }
+
+    /// Negative, zero or positive as `self` sorts before, equal to or after `other`, bytewise.
+    @inline(__always)
+    func compare(_ other: SortKey) -> Int {
+        if self.high != other.high { return self.high < other.high ? -1 : 1 }
+        if self.low != other.low { return self.low < other.low ? -1 : 1 }
+        return ExternalID.compare(self.id, other.id)
     }
 }

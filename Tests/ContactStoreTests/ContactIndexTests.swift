@@ -49,4 +49,23 @@ struct ContactIndexTests {
         #expect(seen.count == 2345)
         #expect(Set(seen).count == 2345)
     }
+
+    /// Ids that share long prefixes, differ only in length, or hold multi-byte characters sort
+    /// bytewise and are all found.
+    @Test func ordersLongAndNonASCIIIdsBytewise() {
+        let prefix = String(repeating: "p", count: 20)
+        let ids = [
+            prefix, prefix + "a", prefix + "b", prefix + "\u{e9}", prefix + "e\u{301}", "a", "ab", "a\u{7e}",
+            "\u{1F600}", "Z", "z", String(repeating: "x", count: 16), String(repeating: "x", count: 15),
+            String(repeating: "x", count: 17), "\u{e9}", "e\u{301}",
+        ]
+        var index = ContactIndex()
+        for id in ids.shuffled() { index.put(self.contact(id)) }
+        var walked: [String] = []
+        index.forEach { walked.append($0.externalId) }
+        let expected = ids.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        #expect(walked.map { Array($0.utf8) } == expected.map { Array($0.utf8) })
+        #expect(index.count == ids.count)
+        for id in ids { #expect(index[id].map { Array($0.externalId.utf8) } == Array(id.utf8)) }
+    }
 }
