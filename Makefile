@@ -1,5 +1,6 @@
 # contactd — the two commands the README promises: `make run` and `make test`.
 SHELL := /bin/bash
+MAKEFLAGS += --no-print-directory
 SWIFT ?= swift
 PYTHON ?= python3
 VENV := .venv
