@@ -109,6 +109,7 @@ struct Contactd: AsyncParsableCommand {
         LoggingSystem.bootstrap { label in StderrLogHandler(label: label, level: level) }
         let logger = Logger(label: "contactd")
 
+        DaemonSetup.raiseOpenFileLimit()
         let keyRing = try DaemonSetup.loadKeys(explicitPath: self.keys, dataDirectory: self.data)
         let source: ListeningSocket.Source
         do {

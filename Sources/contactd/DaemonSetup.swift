@@ -35,4 +35,14 @@ enum DaemonSetup {
             throw StartFailure(error.description)
         }
     }
+
+    /// Raises the soft limit on open files to the hard limit, so that `--max-connections`
+    /// connections (plus journals and snapshots) fit when the daemon is started by hand with the
+    /// usual soft limit of 1024.
+    static func raiseOpenFileLimit() {
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0, limit.rlim_cur < limit.rlim_max else { return }
+        limit.rlim_cur = limit.rlim_max
+        _ = setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+    }
 }
