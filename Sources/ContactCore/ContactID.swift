@@ -14,15 +14,8 @@ public struct ContactID: Sendable, Hashable, Comparable, CustomStringConvertible
 
     /// Parses 24 hex digits (either case).
     public init?(hex: String) {
-        let utf8 = Array(hex.utf8)
-        guard utf8.count == 24 else { return nil }
-        var value: [UInt8] = []
-        value.reserveCapacity(12)
-        for pair in stride(from: 0, to: 24, by: 2) {
-            guard let hi = Self.nibble(utf8[pair]), let lo = Self.nibble(utf8[pair + 1]) else { return nil }
-            value.append(hi << 4 | lo)
-        }
-        self.init(bytes: value)
+        guard hex.utf8.count == 24, let bytes = Hex.decode(hex.utf8) else { return nil }
+        self.init(bytes: bytes)
     }
 
     /// The id whose 12 bytes are `bytes`.
@@ -43,27 +36,11 @@ public struct ContactID: Sendable, Hashable, Comparable, CustomStringConvertible
 
     /// 24 lowercase hex digits.
     public var description: String {
-        let digits = Array("0123456789abcdef".utf8)
-        var text: [UInt8] = []
-        text.reserveCapacity(24)
-        for byte in self.bytes {
-            text.append(digits[Int(byte >> 4)])
-            text.append(digits[Int(byte & 0xF)])
-        }
-        return String(decoding: text, as: UTF8.self)
+        Hex.encode(self.bytes)
     }
 
     /// Orders ids by their bytes.
     public static func < (lhs: ContactID, rhs: ContactID) -> Bool {
         (lhs.high, lhs.low) < (rhs.high, rhs.low)
-    }
-
-    private static func nibble(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): return byte - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): return byte - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): return byte - UInt8(ascii: "A") + 10
-        default: return nil
-        }
     }
 }

@@ -79,10 +79,16 @@ public struct ResponseWriter: Sendable {
 
     /// A complete response refusing a request as a whole.
     public static func failure(_ status: Status, message: String, requestId: RequestID?) -> [UInt8] {
+        self.complete(body: self.failureBody(status, message: message), replayed: false, requestId: requestId)
+    }
+
+    /// The body of a response refusing a request as a whole: `error` is the status's reason
+    /// phrase, `message` says what to do.
+    public static func failureBody(_ status: Status, message: String) -> [UInt8] {
         var writer = ResponseWriter(status: status, success: false)
         writer.field("error", .string(status.reasonPhrase))
         writer.field("message", .string(message))
-        return writer.finished(requestId: requestId)
+        return writer.body
     }
 
     private mutating func key(_ name: String) {

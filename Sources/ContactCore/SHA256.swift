@@ -31,13 +31,7 @@ public struct SHA256: Sendable {
 
     /// Lowercase hex of `digest`.
     public static func hex(_ digest: [UInt8]) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var text: [UInt8] = []
-        for byte in digest {
-            text.append(digits[Int(byte >> 4)])
-            text.append(digits[Int(byte & 0xF)])
-        }
-        return String(decoding: text, as: UTF8.self)
+        Hex.encode(digest)
     }
 
     /// Feeds `bytes`.

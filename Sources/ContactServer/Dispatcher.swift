@@ -95,11 +95,7 @@ public struct Dispatcher: Sendable {
 
     private func project(forKey key: String, cache: inout KeyCache) -> String? {
         let bytes = Array(key.utf8)
-        if let project = cache.project, bytes.count == cache.key.count {
-            var difference: UInt8 = 0
-            for index in 0..<bytes.count { difference |= bytes[index] ^ cache.key[index] }
-            if difference == 0 { return project }
-        }
+        if let project = cache.project, KeyRing.constantTimeEqual(bytes, cache.key) { return project }
         let project = self.keys.project(forKey: key)
         if let project {
             cache.key = bytes

@@ -54,7 +54,8 @@ public struct KeyRing: Sendable {
             if key.isEmpty { throw LoadError(description: "\(source): an API key must not be empty") }
             let digest: [UInt8]
             if key.utf8.starts(with: "sha256:".utf8) {
-                guard let parsed = Self.parseHexDigest(key.utf8.dropFirst(7)) else {
+                let digits = key.utf8.dropFirst(7)
+                guard digits.count == 64, let parsed = Hex.decode(digits) else {
                     throw LoadError(description: "\(source): a sha256: key must be followed by 64 hex digits")
                 }
                 digest = parsed
@@ -78,12 +79,19 @@ public struct KeyRing: Sendable {
     public func project(forKey key: String) -> String? {
         let digest = SHA256.hash(key.utf8)
         var match: String?
-        for entry in self.entries {
-            var difference: UInt8 = 0
-            for index in 0..<32 { difference |= entry.digest[index] ^ digest[index] }
-            if difference == 0 && match == nil { match = entry.project }
+        for entry in self.entries where Self.constantTimeEqual(entry.digest, digest) && match == nil {
+            match = entry.project
         }
         return match
+    }
+
+    /// True when `lhs` and `rhs` hold the same bytes; for equal lengths the time taken does not
+    /// depend on where they differ.
+    public static func constantTimeEqual(_ lhs: [UInt8], _ rhs: [UInt8]) -> Bool {
+        guard lhs.count == rhs.count else { return false }
+        var difference: UInt8 = 0
+        for index in 0..<lhs.count { difference |= lhs[index] ^ rhs[index] }
+        return difference == 0
     }
 
     /// A key shortened for logs: its first 4 characters and its length.
@@ -103,26 +111,6 @@ public struct KeyRing: Sendable {
             default:
                 return false
             }
-        }
-    }
-
-    private static func parseHexDigest(_ text: Substring.UTF8View) -> [UInt8]? {
-        let digits = Array(text)
-        guard digits.count == 64 else { return nil }
-        var digest: [UInt8] = []
-        for pair in stride(from: 0, to: 64, by: 2) {
-            guard let high = Self.nibble(digits[pair]), let low = Self.nibble(digits[pair + 1]) else { return nil }
-            digest.append(high << 4 | low)
-        }
-        return digest
-    }
-
-    private static func nibble(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): return byte - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): return byte - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): return byte - UInt8(ascii: "A") + 10
-        default: return nil
         }
     }
 }

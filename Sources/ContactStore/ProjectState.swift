@@ -83,10 +83,7 @@ public struct ProjectState: Sendable {
             guard entry.record.fingerprint == context.fingerprint else {
                 let message =
                     "idempotencyKey \(JSONWriter.string(.string(key))) was already used for a different request"
-                var writer = ResponseWriter(status: .conflict, success: false)
-                writer.field("error", .string(Status.conflict.reasonPhrase))
-                writer.field("message", .string(message))
-                return Outcome(body: writer.body, status: .conflict, changes: [])
+                return Outcome(body: ResponseWriter.failureBody(.conflict, message: message), status: .conflict, changes: [])
             }
             return Outcome(body: entry.record.response, status: .ok, changes: [], replayOf: entry.sequence)
         }
@@ -108,10 +105,7 @@ public struct ProjectState: Sendable {
     private func get(_ id: String) -> Outcome {
         guard let contact = self.contacts[id] else {
             let message = "no contact with id \(JSONWriter.string(.string(id))) in project \(self.name)"
-            var writer = ResponseWriter(status: .notFound, success: false)
-            writer.field("error", .string(Status.notFound.reasonPhrase))
-            writer.field("message", .string(message))
-            return Outcome(body: writer.body, status: .notFound, changes: [])
+            return Outcome(body: ResponseWriter.failureBody(.notFound, message: message), status: .notFound, changes: [])
         }
         var writer = ResponseWriter(status: .ok, success: true)
         writer.raw("contact") { contact.write(project: self.name, into: &$0) }

@@ -61,7 +61,7 @@ struct Contactd: AsyncParsableCommand {
     static func main() async {
         do {
             var command = try Self.parseAsRoot()
-            if var daemon = command as? Contactd {
+            if let daemon = command as? Contactd {
                 try await daemon.run()
             } else {
                 try command.run()
