@@ -46,10 +46,4 @@ public enum ExternalID {
         if lhs.utf8.elementsEqual(rhs.utf8) { return 0 }
         return lhs.utf8.lexicographicallyPrecedes(rhs.utf8) ? -1 : 1
     }
-
-    /// True when the two ids have the same UTF-8 bytes.
-    @inlinable
-    public static func equal(_ lhs: String, _ rhs: String) -> Bool {
-        lhs.utf8.count == rhs.utf8.count && self.compare(lhs, rhs) == 0
-    }
 }
