@@ -22,7 +22,6 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
-        .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     ],
     targets: [
@@ -72,7 +71,6 @@ let package = Package(
                 "ContactCore",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOExtras", package: "swift-nio-extras"),
             ],
             swiftSettings: upcoming
         ),
@@ -88,7 +86,7 @@ let package = Package(
         .executableTarget(
             name: "contactd-bench",
             dependencies: [
-                "ContactCore",
+                "SeededRandom",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -96,13 +94,20 @@ let package = Package(
             ],
             swiftSettings: upcoming
         ),
+        .target(name: "SeededRandom", swiftSettings: upcoming),
         .executableTarget(
             name: "update-harness",
             dependencies: ["ContactCore"],
             path: "Tests/Tools/update-harness",
             swiftSettings: upcoming
         ),
-        .testTarget(name: "ContactCoreTests", dependencies: ["ContactCore"], swiftSettings: upcoming),
+        .target(
+            name: "ContactdTesting",
+            dependencies: ["ContactCore", "ContactClient"],
+            path: "Tests/ContactdTesting",
+            swiftSettings: upcoming
+        ),
+        .testTarget(name: "ContactCoreTests", dependencies: ["ContactCore", "SeededRandom"], swiftSettings: upcoming),
         .testTarget(name: "ContactStoreTests", dependencies: ["ContactStore"], swiftSettings: upcoming),
         .testTarget(
             name: "ContactServerTests",
@@ -116,12 +121,17 @@ let package = Package(
         ),
         .testTarget(
             name: "ContactClientTests",
-            dependencies: ["ContactClient", "ContactCore"],
+            dependencies: ["ContactClient", "ContactCore", "ContactdTesting"],
+            swiftSettings: upcoming
+        ),
+        .testTarget(
+            name: "contactctlTests",
+            dependencies: ["ContactClient", "ContactCore", "ContactdTesting"],
             swiftSettings: upcoming
         ),
         .testTarget(
             name: "contactdTests",
-            dependencies: ["ContactCore"],
+            dependencies: ["ContactCore", "ContactdTesting"],
             swiftSettings: upcoming
         ),
     ]

@@ -42,7 +42,7 @@ extension ContactdClient {
                 case .success(let result):
                     results[outcome.batch] = result
                 case .failure(let error):
-                    switch error {
+                    switch error.code {
                     case .unauthorized, .clientClosed, .cancelled:
                         group.cancelAll()
                         return .failure(error)

@@ -57,7 +57,7 @@ struct ContactCtl: AsyncParsableCommand {
         StandardStreams.flush()
         if let error = error as? ContactClientError {
             StandardStreams.complain("\(error)")
-            if case .notFound = error { return Self.entriesFailed.rawValue }
+            if error.code == .notFound { return Self.entriesFailed.rawValue }
             return Self.usageOrConnectionError.rawValue
         }
         if let code = error as? ExitCode { return code.rawValue }

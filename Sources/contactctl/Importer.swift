@@ -90,18 +90,27 @@ struct Importer {
                 let line = batch.lines.indices.contains(failure.index) ? batch.lines[failure.index] : 0
                 summary.failures.append(ImportSummary.Failure(line: line, id: failure.id, message: failure.message))
             }
-        } catch .payloadTooLarge(_) where batch.entries.count > 1 {
-            let (first, second) = batch.halves()
-            summary.merge(try await Self.send(first, client: client, salt: salt))
-            summary.merge(try await Self.send(second, client: client, salt: salt))
-        } catch .badRequest(let message), .conflict(let message), .payloadTooLarge(let message),
-            .internalServerError(let message), .unexpectedStatus(_, let message)
-        {
-            for (line, id) in zip(batch.lines, batch.ids) {
-                summary.failures.append(
-                    ImportSummary.Failure(line: line, id: id, message: "request refused: \(message)"))
+        } catch {
+            if error.code == .payloadTooLarge && batch.entries.count > 1 {
+                let (first, second) = batch.halves()
+                summary.merge(try await Self.send(first, client: client, salt: salt))
+                summary.merge(try await Self.send(second, client: client, salt: salt))
+            } else if Self.failsOnlyTheBatch(error) {
+                for (line, id) in zip(batch.lines, batch.ids) {
+                    summary.failures.append(
+                        ImportSummary.Failure(line: line, id: id, message: "request refused: \(error.message)"))
+                }
+            } else {
+                throw error
             }
         }
         return summary
+    }
+
+    /// True for a refusal of one batch's content (400, 409, 413, 500, an unknown status), which
+    /// the import reports per line and goes on; false for what stops the whole import.
+    private static func failsOnlyTheBatch(_ error: ContactClientError) -> Bool {
+        guard error.statusCode != nil else { return false }
+        return ![ContactClientError.Code.notFound, .unauthorized, .serviceUnavailable].contains(error.code)
     }
 }

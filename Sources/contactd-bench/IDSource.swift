@@ -1,3 +1,5 @@
+import SeededRandom
+
 /// Where one connection takes the ids of its contacts from: uniform random over the id space
 /// (the normal workloads), or every id of a range once, in order (`--load`).
 struct IDSource: Sendable {

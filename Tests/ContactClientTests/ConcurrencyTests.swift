@@ -1,5 +1,6 @@
 import ContactClient
 import ContactCore
+import ContactdTesting
 import Testing
 
 /// Many calls share connections and each gets its own answer; bulk upserts split and merge.

@@ -1,5 +1,6 @@
 import ContactClient
 import ContactCore
+import ContactdTesting
 import Testing
 
 /// The update builder writes exactly the operators of PROTOCOL.md section 6.

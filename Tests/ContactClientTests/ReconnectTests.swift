@@ -1,5 +1,6 @@
 import ContactClient
 import ContactCore
+import ContactdTesting
 import Synchronization
 import Testing
 
@@ -16,7 +17,7 @@ struct ReconnectTests {
         let daemon = try await TestDaemon.start()
         let client = daemon.client(connections: 2)
         _ = try await client.bulkUpsert((0..<60).map { UpsertEntry(id: "r\($0)", update: ProfileUpdate().inc("n", 1)) })
-        #expect(try await daemon.stop() == 0)
+        #expect(try await daemon.stop() == .exited(0))
         try await daemon.restart()
         // Both pooled connections are dead; each call reconnects its own.
         for _ in 0..<4 {
@@ -49,7 +50,7 @@ struct ReconnectTests {
             }
             group.addTask {
                 try await Task.sleep(for: .milliseconds(50))
-                #expect(try await daemon.stop() == 0)
+                #expect(try await daemon.stop() == .exited(0))
                 try await daemon.restart()
                 progress.restarted.store(true, ordering: .relaxed)
             }
@@ -126,7 +127,7 @@ struct ReconnectTests {
             _ = try await client.upsert(id: "x")
             Issue.record("expected a connection error")
         } catch {
-            guard case .connectionClosed = error else { Issue.record("got \(error)"); return }
+            guard error.code == .connectionClosed else { Issue.record("got \(error)"); return }
             #expect(error.isConnectionFailure && error.statusCode == nil)
         }
         try await client.ping()
@@ -146,7 +147,8 @@ struct ReconnectTests {
             try await client.ping()
             Issue.record("expected a connection error")
         } catch {
-            guard case .connectionFailed(let message) = error else { Issue.record("got \(error)"); return }
+            let message = error.message
+            guard error.code == .connectionFailed else { Issue.record("got \(error)"); return }
             #expect(message.contains("No such file or directory"))
         }
         await client.close()

@@ -1,4 +1,5 @@
 import ContactCore
+import SeededRandom
 import Testing
 
 struct ContactIDTests {
@@ -49,7 +50,7 @@ struct ContactIDTests {
 
     /// Random ids survive the hex round trip, and ordering them agrees with ordering their text.
     @Test func randomIDsRoundTripAndOrderLikeTheirText() throws {
-        var rng = CoreTestKit.SplitMix64(seed: 0x1D_0001)
+        var rng = SplitMix64(seed: 0x1D_0001)
         var ids: [ContactID] = []
         for _ in 0..<2000 {
             let id = ContactID(high: rng.next(), low: UInt32(truncatingIfNeeded: rng.next()))

@@ -1,37 +1,11 @@
 import ContactCore
+import SeededRandom
 import Foundation
 import Testing
 
 /// Helpers shared by the ContactCore JSON, timestamp and id tests (namespaced to stay clear of
 /// other test files in the module).
 enum CoreTestKit {
-    /// SplitMix64: a tiny deterministic PRNG, so every run sees the same "random" inputs.
-    struct SplitMix64: RandomNumberGenerator {
-        private var state: UInt64
-
-        init(seed: UInt64) {
-            self.state = seed
-        }
-
-        mutating func next() -> UInt64 {
-            self.state &+= 0x9E37_79B9_7F4A_7C15
-            var z = self.state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-
-        /// A uniformly chosen value in `range`.
-        mutating func int(_ range: Range<Int>) -> Int {
-            Int.random(in: range, using: &self)
-        }
-
-        /// True with probability `numerator`/`denominator`.
-        mutating func chance(_ numerator: Int, in denominator: Int) -> Bool {
-            self.int(0..<denominator) < numerator
-        }
-    }
-
     /// Exact equality: number kinds and double bit patterns (so `-0.0` differs from `0.0`), strings
     /// and member names compared bytewise, member order significant.
     static func identical(_ lhs: JSON, _ rhs: JSON) -> Bool {
@@ -100,11 +74,11 @@ enum CoreTestKit {
 extension CoreTestKit {
     /// Generates random JSON values, and random (but equivalent) texts for them.
     struct RandomJSON {
-        var rng: CoreTestKit.SplitMix64
+        var rng: SplitMix64
         var maximumDepth = 5
 
         init(seed: UInt64) {
-            self.rng = CoreTestKit.SplitMix64(seed: seed)
+            self.rng = SplitMix64(seed: seed)
         }
 
         mutating func value(depth: Int = 1) -> JSON {
@@ -336,7 +310,7 @@ struct JSONRoundTripTests {
     /// Doubles from random bit patterns: written in shortest round-trip form, always with '.' or an
     /// exponent, and parsed back to the same bits.
     @Test func randomDoublesAreShortestAndRoundTrip() throws {
-        var rng = CoreTestKit.SplitMix64(seed: 0x5EED_0004)
+        var rng = SplitMix64(seed: 0x5EED_0004)
         var checked = 0
         while checked < 20_000 {
             let double = Double(bitPattern: rng.next())
@@ -361,7 +335,7 @@ struct JSONRoundTripTests {
     /// Random decimal literals (short ones take the parser's fast path, long ones the slow path)
     /// parse to the correctly rounded double the standard library computes; overflow is an error.
     @Test func randomDecimalLiteralsMatchStandardLibrary() throws {
-        var rng = CoreTestKit.SplitMix64(seed: 0x5EED_0005)
+        var rng = SplitMix64(seed: 0x5EED_0005)
         var overflows = 0
         for _ in 0..<20_000 {
             let digitCount = rng.chance(3, in: 4) ? rng.int(1..<16) : rng.int(16..<30)

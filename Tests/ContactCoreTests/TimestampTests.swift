@@ -1,4 +1,5 @@
 import ContactCore
+import SeededRandom
 import Foundation
 import Testing
 
@@ -153,7 +154,7 @@ struct TimestampTests {
     /// Every instant with a four-digit UTC year formats as `YYYY-MM-DDTHH:MM:SS.mmmZ` and parses back
     /// to itself, also when written with an offset.
     @Test func randomInstantsRoundTrip() throws {
-        var rng = CoreTestKit.SplitMix64(seed: 0x7135_0001)
+        var rng = SplitMix64(seed: 0x7135_0001)
         for _ in 0..<5000 {
             let milliseconds = Int64.random(in: Self.earliest...Self.latest, using: &rng)
             let text = Timestamp(milliseconds: milliseconds).iso8601
@@ -177,7 +178,7 @@ struct TimestampTests {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = try #require(TimeZone(identifier: "UTC"))
         let from: Int64 = -12_212_553_600_000  // 1583-01-01T00:00:00Z
-        var rng = CoreTestKit.SplitMix64(seed: 0x7135_0002)
+        var rng = SplitMix64(seed: 0x7135_0002)
         for _ in 0..<2000 {
             let seconds = Int64.random(in: (from / 1000)...(Self.latest / 1000), using: &rng)
             let timestamp = Timestamp(milliseconds: seconds * 1000)

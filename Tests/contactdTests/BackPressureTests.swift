@@ -1,4 +1,5 @@
 import ContactCore
+import ContactdTesting
 import Foundation
 import Testing
 

@@ -1,4 +1,5 @@
 import ContactCore
+import ContactdTesting
 import Foundation
 
 /// Checks of the contact object's documented shape (PROTOCOL.md section 4).

@@ -1,4 +1,5 @@
 import ContactCore
+import ContactdTesting
 import Foundation
 import Testing
 
@@ -9,7 +10,7 @@ import Glibc
 /// PROTOCOL.md section 9: the socket file when the daemon binds it itself.
 struct SocketFileTests {
     /// Starts contactd with `arguments` and waits for it to end (it is expected to fail to start).
-    static func runToFailure(_ arguments: [String], in directory: TemporaryDirectory) async throws -> (ExitStatus, ChildProcess) {
+    static func runToFailure(_ arguments: [String], in directory: TemporaryDirectory) async throws -> (ChildExitStatus, ChildProcess) {
         let process = try ChildProcess.spawn(
             Harness.daemonBinary,
             arguments,
@@ -121,13 +122,5 @@ struct SocketFileTests {
         #expect(isSocket(first.socketPath))
         let second = try await Daemon.start(directory: first.directory)
         #expect(try await second.connect().pings())
-    }
-}
-
-extension ExitStatus {
-    /// True when the process called exit (it was not killed by a signal).
-    var isExit: Bool {
-        if case .exited = self { return true }
-        return false
     }
 }

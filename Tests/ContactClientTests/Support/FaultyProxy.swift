@@ -1,3 +1,4 @@
+import ContactdTesting
 import Foundation
 import Synchronization
 

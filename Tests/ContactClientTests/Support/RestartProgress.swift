@@ -1,3 +1,4 @@
+import ContactdTesting
 import Synchronization
 
 /// What the writers of a restart test share: whether the restart is done and how many writes

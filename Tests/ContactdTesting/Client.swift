@@ -8,9 +8,9 @@ import Glibc
 /// A plain Unix stream socket client: it writes bytes and reads `\n`-terminated lines, exactly
 /// as a user's program would. Every wait polls with short sleeps, so that many tests can wait at
 /// once without holding threads of the cooperative pool.
-final class Client: @unchecked Sendable {
+package final class Client: @unchecked Sendable {
     /// The socket.
-    let descriptor: Int32
+    package let descriptor: Int32
     /// Describes the server, for failure messages (the daemon's stderr tail).
     private let diagnostics: @Sendable () -> String
     private var buffer: [UInt8] = []
@@ -18,10 +18,10 @@ final class Client: @unchecked Sendable {
     private var scanned = 0
     private var closed = false
     /// True once the server closed its side (read returned 0).
-    private(set) var sawEndOfInput = false
+    package private(set) var sawEndOfInput = false
 
     /// Connects to the stream socket at `path`.
-    init(path: String, diagnostics: @escaping @Sendable () -> String = { "" }) throws {
+    package init(path: String, diagnostics: @escaping @Sendable () -> String = { "" }) throws {
         let descriptor = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard descriptor >= 0 else { throw HarnessError("socket(): \(lastErrorText())") }
         let result = try withUnixAddress(path) { connect(descriptor, $0, $1) }
@@ -41,12 +41,12 @@ final class Client: @unchecked Sendable {
     // MARK: - Writing
 
     /// Writes all of `text`, waiting at most `timeout` for the server to take it.
-    func send(_ text: String, timeout: Duration = .seconds(10)) async throws {
+    package func send(_ text: String, timeout: Duration = .seconds(10)) async throws {
         try await self.send(bytes: Array(text.utf8), timeout: timeout)
     }
 
     /// Writes all of `bytes`, waiting at most `timeout` for the server to take it.
-    func send(bytes: [UInt8], timeout: Duration = .seconds(10)) async throws {
+    package func send(bytes: [UInt8], timeout: Duration = .seconds(10)) async throws {
         let deadline = ContinuousClock.now + timeout
         var offset = 0
         var backoff = Duration.microseconds(50)
@@ -69,7 +69,7 @@ final class Client: @unchecked Sendable {
 
     /// Writes what the socket takes now without waiting; returns the number of bytes written
     /// (0 when the socket buffer is full).
-    func trySend(_ bytes: [UInt8], from offset: Int = 0) throws -> Int {
+    package func trySend(_ bytes: [UInt8], from offset: Int = 0) throws -> Int {
         let written = bytes.withUnsafeBytes { raw in
             Glibc.send(
                 self.descriptor,
@@ -84,12 +84,12 @@ final class Client: @unchecked Sendable {
     }
 
     /// Closes the writing side (`shutdown(SHUT_WR)`): the server sees end of input.
-    func shutdownWrite() {
+    package func shutdownWrite() {
         Glibc.shutdown(self.descriptor, Int32(SHUT_WR))
     }
 
     /// Closes the socket.
-    func close() {
+    package func close() {
         guard !self.closed else { return }
         self.closed = true
         Glibc.close(self.descriptor)
@@ -99,7 +99,7 @@ final class Client: @unchecked Sendable {
 
     /// The next line's bytes (without `\n`); nil at end of input. Throws after `timeout`, and when
     /// the server ends its output in the middle of a line.
-    func readLineBytesOrEnd(timeout: Duration = .seconds(10)) async throws -> [UInt8]? {
+    package func readLineBytesOrEnd(timeout: Duration = .seconds(10)) async throws -> [UInt8]? {
         let deadline = ContinuousClock.now + timeout
         var backoff = Duration.microseconds(50)
         var chunk = [UInt8](repeating: 0, count: 65536)
@@ -153,13 +153,13 @@ final class Client: @unchecked Sendable {
     }
 
     /// The next line; nil at end of input.
-    func readLineOrEnd(timeout: Duration = .seconds(10)) async throws -> String? {
+    package func readLineOrEnd(timeout: Duration = .seconds(10)) async throws -> String? {
         guard let bytes = try await self.readLineBytesOrEnd(timeout: timeout) else { return nil }
         return String(decoding: bytes, as: UTF8.self)
     }
 
     /// The next line; end of input is an error.
-    func readLine(timeout: Duration = .seconds(10)) async throws -> String {
+    package func readLine(timeout: Duration = .seconds(10)) async throws -> String {
         guard let line = try await self.readLineOrEnd(timeout: timeout) else {
             throw HarnessError("the server closed the connection instead of answering\(self.diagnostics())")
         }
@@ -167,19 +167,19 @@ final class Client: @unchecked Sendable {
     }
 
     /// The next line, parsed.
-    func readResponse(timeout: Duration = .seconds(10)) async throws -> Response {
+    package func readResponse(timeout: Duration = .seconds(10)) async throws -> Response {
         try Response(raw: try await self.readLine(timeout: timeout))
     }
 
     /// Waits for end of input; a line arriving instead is an error.
-    func expectEndOfInput(timeout: Duration = .seconds(10)) async throws {
+    package func expectEndOfInput(timeout: Duration = .seconds(10)) async throws {
         if let line = try await self.readLineOrEnd(timeout: timeout) {
             throw HarnessError("expected end of input, got a line: \(line.prefix(300))")
         }
     }
 
     /// True when nothing at all arrives within `duration` (no line, no end of input).
-    func staysSilent(for duration: Duration) async throws -> Bool {
+    package func staysSilent(for duration: Duration) async throws -> Bool {
         do {
             _ = try await self.readLineOrEnd(timeout: duration)
             return false
@@ -191,13 +191,13 @@ final class Client: @unchecked Sendable {
     // MARK: - Requests
 
     /// Sends `request` plus `\n` and returns the next line.
-    func call(_ request: String) async throws -> String {
+    package func call(_ request: String) async throws -> String {
         try await self.send(request + "\n")
         return try await self.readLine()
     }
 
     /// Sends `request` plus `\n` and returns the parsed reply.
-    func request(_ request: String) async throws -> Response {
+    package func request(_ request: String) async throws -> Response {
         try Response(raw: try await self.call(request))
     }
 }

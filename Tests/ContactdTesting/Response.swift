@@ -1,14 +1,14 @@
 import ContactCore
 
 /// One response line: the raw text (for exact comparisons) and its parsed members, in order.
-struct Response: CustomStringConvertible {
+package struct Response: CustomStringConvertible {
     /// The line as received, without `\n`.
-    let raw: String
+    package let raw: String
     /// The parsed object.
-    let object: JSONObject
+    package let object: JSONObject
 
     /// Parses `raw`; a response that is not a JSON object is an error.
-    init(raw: String) throws {
+    package init(raw: String) throws {
         self.raw = raw
         let value: JSON
         do {
@@ -20,38 +20,38 @@ struct Response: CustomStringConvertible {
         self.object = object
     }
 
-    var description: String { self.raw }
+    package var description: String { self.raw }
 
     /// The member names in order.
-    var keys: [String] { self.object.members.map(\.key) }
+    package var keys: [String] { self.object.members.map(\.key) }
 
     /// The member `name`.
-    subscript(_ name: String) -> JSON? { self.object[name] }
+    package subscript(_ name: String) -> JSON? { self.object[name] }
 
     /// `statusCode`.
-    var status: Int64? { self["statusCode"]?.asInt }
+    package var status: Int64? { self["statusCode"]?.asInt }
 
     /// `success`.
-    var success: Bool? { self["success"]?.asBool }
+    package var success: Bool? { self["success"]?.asBool }
 
     /// `error` (the reason phrase of a refusal).
-    var error: String? { self["error"]?.asString }
+    package var error: String? { self["error"]?.asString }
 
     /// `message` (what to do about a refusal).
-    var message: String? { self["message"]?.asString }
+    package var message: String? { self["message"]?.asString }
 
     /// The `contact` of a `contacts.get` reply.
-    var contact: JSONObject? { self["contact"]?.asObject }
+    package var contact: JSONObject? { self["contact"]?.asObject }
 
     /// The `contact.profile` of a `contacts.get` reply.
-    var profile: JSON? { self.contact?["profile"] }
+    package var profile: JSON? { self.contact?["profile"] }
 
     /// A list member of strings (`inserted`, `failed`, `deleted`, …).
-    func strings(_ name: String) -> [String]? { self[name]?.asStrings }
+    package func strings(_ name: String) -> [String]? { self[name]?.asStrings }
 
     /// True for a refusal of the request as a whole with this status and reason phrase, in
     /// section 3's member order, carrying a non-empty message.
-    func isRefusal(_ status: Int64, _ reason: String, requestId: JSON? = nil) -> Bool {
+    package func isRefusal(_ status: Int64, _ reason: String, requestId: JSON? = nil) -> Bool {
         var expectedKeys = ["statusCode", "success", "error", "message"]
         if requestId != nil { expectedKeys.append("requestId") }
         return self.status == status && self.success == false && self.error == reason

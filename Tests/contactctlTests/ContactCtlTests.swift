@@ -1,5 +1,6 @@
 import ContactClient
 import ContactCore
+import ContactdTesting
 import Foundation
 import Testing
 

@@ -1,18 +1,19 @@
 import Foundation
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
 #endif
 
 /// How a child process ended.
-enum ExitStatus: Equatable, CustomStringConvertible {
+package enum ChildExitStatus: Equatable, Sendable, CustomStringConvertible {
     /// It called `exit` with this code.
     case exited(Int32)
     /// A signal ended it.
     case signaled(Int32)
 
     /// Decodes a `waitpid` status.
-    init(waitStatus status: Int32) {
+    package init(waitStatus status: Int32) {
         if status & 0x7f == 0 {
             self = .exited((status >> 8) & 0xff)
         } else {
@@ -20,7 +21,13 @@ enum ExitStatus: Equatable, CustomStringConvertible {
         }
     }
 
-    var description: String {
+    /// True when the process called exit (it was not killed by a signal).
+    package var isExit: Bool {
+        if case .exited = self { return true }
+        return false
+    }
+
+    package var description: String {
         switch self {
         case .exited(let code): return "exit \(code)"
         case .signaled(let signal): return "signal \(signal)"
@@ -31,15 +38,14 @@ enum ExitStatus: Equatable, CustomStringConvertible {
 /// A process started with `posix_spawn`: standard output and error go to files, the signal mask
 /// and the dispositions of the signals the daemon cares about are reset, and it is killed and
 /// reaped when this object goes away.
-final class ChildProcess: @unchecked Sendable {
+package final class ChildProcess: Sendable {
     /// The process id.
-    let pid: pid_t
+    package let pid: pid_t
     /// Where its standard error goes.
-    let stderrPath: String
+    package let stderrPath: String
     /// Where its standard output goes.
-    let stdoutPath: String
-    private let lock = NSLock()
-    private var status: ExitStatus?
+    package let stdoutPath: String
+    private let status = Mutex<ChildExitStatus?>(nil)
 
     private init(pid: pid_t, stdoutPath: String, stderrPath: String) {
         self.pid = pid
@@ -48,7 +54,7 @@ final class ChildProcess: @unchecked Sendable {
     }
 
     /// Starts `executable` with `arguments`; stdin comes from `stdinPath` (default /dev/null).
-    static func spawn(
+    package static func spawn(
         _ executable: String,
         _ arguments: [String],
         environment: [String: String] = Harness.childEnvironment(),
@@ -91,23 +97,22 @@ final class ChildProcess: @unchecked Sendable {
     }
 
     /// The exit status when the process has ended (reaping it), else nil.
-    func poll() -> ExitStatus? {
-        self.lock.withLock {
-            if let status = self.status { return status }
+    package func poll() -> ChildExitStatus? {
+        self.status.withLock { status in
+            if let status { return status }
             var raw: Int32 = 0
-            let result = waitpid(self.pid, &raw, WNOHANG)
-            if result == self.pid {
-                self.status = ExitStatus(waitStatus: raw)
+            if waitpid(self.pid, &raw, WNOHANG) == self.pid {
+                status = ChildExitStatus(waitStatus: raw)
             }
-            return self.status
+            return status
         }
     }
 
     /// True while the process runs.
-    var isRunning: Bool { self.poll() == nil }
+    package var isRunning: Bool { self.poll() == nil }
 
     /// Waits for the process to end, at most `timeout`.
-    func wait(timeout: Duration) async throws -> ExitStatus {
+    package func wait(timeout: Duration) async throws -> ChildExitStatus {
         let deadline = ContinuousClock.now + timeout
         var backoff = Duration.microseconds(200)
         while true {
@@ -121,43 +126,43 @@ final class ChildProcess: @unchecked Sendable {
     }
 
     /// Sends `signal` to the process (when it still runs).
-    func send(signal: Int32) {
+    package func send(signal: Int32) {
         if self.isRunning { kill(self.pid, signal) }
     }
 
     /// Kills and reaps the process if it still runs.
-    func killAndReap() {
-        self.lock.withLock {
-            guard self.status == nil else { return }
+    package func killAndReap() {
+        self.status.withLock { status in
+            guard status == nil else { return }
             kill(self.pid, SIGKILL)
             var raw: Int32 = 0
             while waitpid(self.pid, &raw, 0) < 0 && errno == EINTR {}
-            self.status = ExitStatus(waitStatus: raw)
+            status = ChildExitStatus(waitStatus: raw)
         }
     }
 
     /// Everything written to standard error so far.
-    var stderrText: String {
+    package var stderrText: String {
         (try? String(contentsOfFile: self.stderrPath, encoding: .utf8)) ?? ""
     }
 
     /// Everything written to standard output so far.
-    var stdoutText: String {
+    package var stdoutText: String {
         (try? String(contentsOfFile: self.stdoutPath, encoding: .utf8)) ?? ""
     }
 
     /// The last non-empty line of standard error.
-    var lastStderrLine: String {
+    package var lastStderrLine: String {
         self.stderrText.split(separator: "\n", omittingEmptySubsequences: true).last.map(String.init) ?? ""
     }
 
     /// The end of standard error, for failure messages.
-    func stderrTail(lines: Int = 25) -> String {
+    package func stderrTail(lines: Int = 25) -> String {
         self.stderrText.split(separator: "\n", omittingEmptySubsequences: false).suffix(lines).joined(separator: "\n")
     }
 
     /// The resident set size in KiB, from /proc/PID/status.
-    func residentKilobytes() throws -> Int {
+    package func residentKilobytes() throws -> Int {
         let text = try String(contentsOfFile: "/proc/\(self.pid)/status", encoding: .utf8)
         for line in text.split(separator: "\n") where line.hasPrefix("VmRSS:") {
             let digits = line.dropFirst("VmRSS:".count).filter(\.isNumber)

@@ -6,14 +6,14 @@ import Glibc
 
 /// A Unix datagram socket standing in for systemd's `NOTIFY_SOCKET`: it collects every
 /// notification (`READY=1`, `STATUS=…`, `STOPPING=1`, `WATCHDOG=1`) the daemon sends.
-final class NotifySocket: @unchecked Sendable {
+package final class NotifySocket: @unchecked Sendable {
     /// The bound path, to pass as `NOTIFY_SOCKET`.
-    let path: String
+    package let path: String
     private let descriptor: Int32
     /// Every datagram received so far, in order.
-    private(set) var messages: [String] = []
+    package private(set) var messages: [String] = []
 
-    init(path: String) throws {
+    package init(path: String) throws {
         let descriptor = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard descriptor >= 0 else { throw HarnessError("socket(): \(lastErrorText())") }
         let result = try withUnixAddress(path) { bind(descriptor, $0, $1) }
@@ -31,7 +31,7 @@ final class NotifySocket: @unchecked Sendable {
     }
 
     /// Reads every datagram waiting now.
-    func drain() {
+    package func drain() {
         var buffer = [UInt8](repeating: 0, count: 4096)
         while true {
             let count = buffer.withUnsafeMutableBytes { recv(self.descriptor, $0.baseAddress!, $0.count, Int32(MSG_DONTWAIT)) }
@@ -41,12 +41,12 @@ final class NotifySocket: @unchecked Sendable {
     }
 
     /// Every assignment (`NAME=value`) received so far, datagrams split at newlines.
-    var assignments: [String] {
+    package var assignments: [String] {
         self.messages.flatMap { $0.split(separator: "\n").map(String.init) }
     }
 
     /// Waits until an assignment satisfying `matches` has arrived; false after `timeout`.
-    func waitFor(timeout: Duration = .seconds(10), _ matches: (String) -> Bool) async throws -> Bool {
+    package func waitFor(timeout: Duration = .seconds(10), _ matches: (String) -> Bool) async throws -> Bool {
         let deadline = ContinuousClock.now + timeout
         while true {
             self.drain()

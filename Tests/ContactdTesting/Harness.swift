@@ -7,22 +7,22 @@ import Glibc
 
 /// A failure of the test harness itself (timeout, unexpected end of input, spawn failure), with
 /// enough context to tell what the daemon was doing.
-struct HarnessError: Error, CustomStringConvertible {
+package struct HarnessError: Error, CustomStringConvertible {
     /// What went wrong.
-    var description: String
+    package var description: String
     /// True when nothing arrived in time (as opposed to a broken or closed connection).
-    var isTimeout: Bool
+    package var isTimeout: Bool
 
-    init(_ description: String, isTimeout: Bool = false) {
+    package init(_ description: String, isTimeout: Bool = false) {
         self.description = description
         self.isTimeout = isTimeout
     }
 }
 
 /// Where the package and the daemon binary are.
-enum Harness {
+package enum Harness {
     /// The package root: the nearest folder above this file that holds `Package.swift`.
-    static let packageRoot: String = {
+    package static let packageRoot: String = {
         var url = URL(fileURLWithPath: #filePath)
         while url.path != "/" {
             url.deleteLastPathComponent()
@@ -35,16 +35,21 @@ enum Harness {
 
     /// The daemon under test: `.build/debug/contactd` of this package, unless `CONTACTD_BINARY`
     /// names another build of it.
-    static var daemonBinary: String {
+    package static var daemonBinary: String {
         if let override = ProcessInfo.processInfo.environment["CONTACTD_BINARY"], !override.isEmpty {
             return override
         }
         return packageRoot + "/.build/debug/contactd"
     }
 
+    /// `contactctl` of this package: `.build/debug/contactctl`.
+    package static var contactctlBinary: String {
+        packageRoot + "/.build/debug/contactctl"
+    }
+
     /// The environment children get: ours, without anything that would make them believe they
     /// were started by systemd.
-    static func childEnvironment(adding extra: [String: String] = [:]) -> [String: String] {
+    package static func childEnvironment(adding extra: [String: String] = [:]) -> [String: String] {
         var environment = ProcessInfo.processInfo.environment
         for name in ["LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES", "NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID"] {
             environment[name] = nil
@@ -56,11 +61,11 @@ enum Harness {
 
 /// A fresh folder under /tmp (short, so that socket paths fit in `sun_path`), removed when the
 /// last reference goes away.
-final class TemporaryDirectory: Sendable {
+package final class TemporaryDirectory: Sendable {
     /// The folder's absolute path.
-    let path: String
+    package let path: String
 
-    init() throws {
+    package init() throws {
         var template = Array("/tmp/cdt.XXXXXX".utf8CString)
         let created = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
         guard created != nil else { throw HarnessError("mkdtemp failed: \(String(cString: strerror(errno)))") }
@@ -68,7 +73,7 @@ final class TemporaryDirectory: Sendable {
     }
 
     /// `name` inside the folder.
-    func file(_ name: String) -> String {
+    package func file(_ name: String) -> String {
         self.path + "/" + name
     }
 
@@ -80,41 +85,41 @@ final class TemporaryDirectory: Sendable {
 // MARK: - Small helpers used by every test file
 
 /// `text` as a JSON string literal (quotes and escapes included).
-func q(_ text: String) -> String {
+package func q(_ text: String) -> String {
     JSONWriter.string(.string(text))
 }
 
 /// Parses JSON text that the test itself wrote.
-func json(_ text: String) throws -> JSON {
+package func json(_ text: String) throws -> JSON {
     try JSONParser.parse(text)
 }
 
 /// Sleeps without blocking a thread of the cooperative pool.
-func pause(_ duration: Duration) async throws {
+package func pause(_ duration: Duration) async throws {
     try await Task.sleep(for: duration)
 }
 
 /// The permission bits of `path` (not following a final symlink), nil when it does not exist.
-func permissionBits(of path: String) -> mode_t? {
+package func permissionBits(of path: String) -> mode_t? {
     var status = stat()
     guard lstat(path, &status) == 0 else { return nil }
     return status.st_mode & 0o7777
 }
 
 /// True when `path` exists and is a socket.
-func isSocket(_ path: String) -> Bool {
+package func isSocket(_ path: String) -> Bool {
     var status = stat()
     return lstat(path, &status) == 0 && status.st_mode & S_IFMT == S_IFSOCK
 }
 
 /// True when `path` exists, whatever it is.
-func exists(_ path: String) -> Bool {
+package func exists(_ path: String) -> Bool {
     var status = stat()
     return lstat(path, &status) == 0
 }
 
 /// Calls `body` with `path` as a `sockaddr_un`.
-func withUnixAddress<R>(_ path: String, _ body: (UnsafePointer<sockaddr>, socklen_t) -> R) throws -> R {
+package func withUnixAddress<R>(_ path: String, _ body: (UnsafePointer<sockaddr>, socklen_t) -> R) throws -> R {
     var address = sockaddr_un()
     address.sun_family = sa_family_t(AF_UNIX)
     let capacity = MemoryLayout.size(ofValue: address.sun_path)
@@ -129,54 +134,54 @@ func withUnixAddress<R>(_ path: String, _ body: (UnsafePointer<sockaddr>, sockle
 }
 
 /// The text of the last `errno`.
-func lastErrorText() -> String {
+package func lastErrorText() -> String {
     String(cString: strerror(errno))
 }
 
-extension JSON {
+package extension JSON {
     /// The integer, when this is one.
-    var asInt: Int64? {
+    package var asInt: Int64? {
         if case .int(let value) = self { return value }
         return nil
     }
 
     /// The double, when this is one.
-    var asDouble: Double? {
+    package var asDouble: Double? {
         if case .double(let value) = self { return value }
         return nil
     }
 
     /// The boolean, when this is one.
-    var asBool: Bool? {
+    package var asBool: Bool? {
         if case .bool(let value) = self { return value }
         return nil
     }
 
     /// The string, when this is one.
-    var asString: String? {
+    package var asString: String? {
         if case .string(let value) = self { return value }
         return nil
     }
 
     /// The array, when this is one.
-    var asArray: [JSON]? {
+    package var asArray: [JSON]? {
         if case .array(let value) = self { return value }
         return nil
     }
 
     /// The object, when this is one.
-    var asObject: JSONObject? {
+    package var asObject: JSONObject? {
         if case .object(let value) = self { return value }
         return nil
     }
 
     /// The member `name` of an object; nil for anything else.
-    func member(_ name: String) -> JSON? {
+    package func member(_ name: String) -> JSON? {
         self.asObject?[name]
     }
 
     /// The array's strings, when this is an array of strings.
-    var asStrings: [String]? {
+    package var asStrings: [String]? {
         guard let array = self.asArray else { return nil }
         let strings = array.compactMap(\.asString)
         return strings.count == array.count ? strings : nil
@@ -184,7 +189,7 @@ extension JSON {
 
     /// Structural equality that ignores object member order but not number kinds
     /// (`1` and `1.0` differ, as they print differently).
-    func sameValue(as other: JSON) -> Bool {
+    package func sameValue(as other: JSON) -> Bool {
         switch (self, other) {
         case (.object(let left), .object(let right)):
             guard left.count == right.count else { return false }
@@ -203,7 +208,7 @@ extension JSON {
 }
 
 /// Polls `condition` until it holds; false when it still does not after `timeout`.
-func eventually(timeout: Duration = .seconds(5), _ condition: () async throws -> Bool) async throws -> Bool {
+package func eventually(timeout: Duration = .seconds(5), _ condition: () async throws -> Bool) async throws -> Bool {
     let deadline = ContinuousClock.now + timeout
     while true {
         if try await condition() { return true }

@@ -1,3 +1,4 @@
+import ContactdTesting
 import Foundation
 
 /// One run of `contactctl`: its exit status and output.
@@ -18,7 +19,7 @@ struct CtlRun: Sendable {
         stdinPath: String? = nil
     ) async throws -> CtlRun {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: TestPaths.contactctl)
+        process.executableURL = URL(fileURLWithPath: Harness.contactctlBinary)
         process.arguments = arguments
         process.currentDirectoryURL = URL(fileURLWithPath: directory)
         var env = ProcessInfo.processInfo.environment
@@ -44,7 +45,7 @@ struct CtlRun: Sendable {
         while process.isRunning {
             if ContinuousClock.now > deadline {
                 process.terminate()
-                throw TestFailure("contactctl \(arguments) (pid \(pid)) still runs after 60 s")
+                throw HarnessError("contactctl \(arguments) (pid \(pid)) still runs after 60 s")
             }
             try await Task.sleep(for: .milliseconds(5))
         }

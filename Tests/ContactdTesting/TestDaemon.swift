@@ -10,41 +10,37 @@ import Glibc
 /// The real `contactd` binary (`<package>/.build/debug/contactd`) serving a fresh temporary
 /// folder laid out like `make run`'s: the socket at `run/contactd.sock`, the data folder at
 /// `data` with a `keys.json` of known keys. Killed and removed when dropped.
-final class TestDaemon: Sendable {
+package final class TestDaemon: Sendable {
     /// Key of project "default".
-    static let key = "client-test-key-default"
+    package static let key = "client-test-key-default"
     /// Key of project "other".
-    static let otherKey = "client-test-key-other"
+    package static let otherKey = "client-test-key-other"
 
     /// The folder holding everything (`contactctl` runs here to find its defaults).
-    let directory: String
+    package var directory: String { self.folder.path }
+    private let folder: TemporaryDirectory
     /// The socket path.
-    let socketPath: String
+    package let socketPath: String
     /// The data folder.
-    let dataPath: String
+    package let dataPath: String
     /// The extra flags the daemon runs with.
-    let arguments: [String]
+    package let arguments: [String]
     private let process = Mutex<ChildProcess?>(nil)
 
-    private init(directory: String, arguments: [String]) {
-        self.directory = directory
-        self.socketPath = directory + "/run/contactd.sock"
-        self.dataPath = directory + "/data"
+    private init(directory: TemporaryDirectory, arguments: [String]) {
+        self.folder = directory
+        self.socketPath = directory.file("run/contactd.sock")
+        self.dataPath = directory.file("data")
         self.arguments = arguments
     }
 
     /// Starts a daemon with `arguments` (besides `--socket` and `--data`; `--fsync no` unless
     /// they say otherwise) and waits until it accepts connections.
-    static func start(_ arguments: [String] = []) async throws -> TestDaemon {
-        var template = Array("/tmp/cct.XXXXXX".utf8CString)
-        guard template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) != nil else {
-            throw TestFailure("mkdtemp: \(String(cString: strerror(errno)))")
-        }
-        let directory = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    package static func start(_ arguments: [String] = []) async throws -> TestDaemon {
         let flags = arguments.contains("--fsync") ? arguments : arguments + ["--fsync", "no"]
-        let daemon = TestDaemon(directory: directory, arguments: flags)
+        let daemon = TestDaemon(directory: try TemporaryDirectory(), arguments: flags)
         try FileManager.default.createDirectory(atPath: daemon.dataPath, withIntermediateDirectories: true)
-        try FileManager.default.createDirectory(atPath: directory + "/run", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: daemon.directory + "/run", withIntermediateDirectories: true)
         let keys = #"{"\#(Self.key)":"default","\#(Self.otherKey)":"other"}"#
         _ = FileManager.default.createFile(
             atPath: daemon.dataPath + "/keys.json",
@@ -56,7 +52,7 @@ final class TestDaemon: Sendable {
     }
 
     /// A client of this daemon (project "default" unless `apiKey` says otherwise).
-    func client(
+    package func client(
         apiKey: String = TestDaemon.key,
         connections: Int = 2,
         retry: RetryPolicy = .default,
@@ -76,50 +72,50 @@ final class TestDaemon: Sendable {
 
     /// Stops the daemon with SIGTERM and returns its exit status.
     @discardableResult
-    func stop() async throws -> Int32 {
-        guard let process = self.process.withLock({ $0 }) else { return 0 }
-        process.signal(SIGTERM)
+    package func stop() async throws -> ChildExitStatus {
+        guard let process = self.process.withLock({ $0 }) else { return .exited(0) }
+        process.send(signal: SIGTERM)
         let status = try await process.wait(timeout: .seconds(20))
         self.process.withLock { $0 = nil }
         return status
     }
 
     /// Starts the daemon again on the same folder (after ``stop()``).
-    func restart() async throws {
+    package func restart() async throws {
         try await self.launch()
     }
 
     /// The daemon's standard error so far.
-    var log: String {
+    package var log: String {
         (try? String(contentsOfFile: self.directory + "/daemon.log", encoding: .utf8)) ?? ""
     }
 
     private func launch() async throws {
         let process = try ChildProcess.spawn(
-            TestPaths.daemon,
+            Harness.daemonBinary,
             ["--socket", self.socketPath, "--data", self.dataPath] + self.arguments,
-            logPath: self.directory + "/daemon.log"
+            stdoutPath: self.directory + "/daemon.log",
+            stderrPath: self.directory + "/daemon.log"
         )
         self.process.withLock { $0 = process }
         let deadline = ContinuousClock.now + .seconds(20)
         while !Self.accepts(self.socketPath) {
             if let status = process.poll() {
-                throw TestFailure("contactd exited with \(status) before listening:\n\(self.log)")
+                throw HarnessError("contactd exited with \(status) before listening:\n\(self.log)")
             }
-            if ContinuousClock.now > deadline { throw TestFailure("contactd did not listen in 20 s:\n\(self.log)") }
+            if ContinuousClock.now > deadline { throw HarnessError("contactd did not listen in 20 s:\n\(self.log)") }
             try await Task.sleep(for: .milliseconds(10))
         }
     }
 
     /// True when a connection to `path` succeeds.
-    static func accepts(_ path: String) -> Bool {
+    package static func accepts(_ path: String) -> Bool {
         guard let descriptor = try? UnixSocket.connect(path) else { return false }
         close(descriptor)
         return true
     }
 
     deinit {
-        self.process.withLock { $0?.kill() }
-        try? FileManager.default.removeItem(atPath: self.directory)
+        self.process.withLock { $0?.killAndReap() }
     }
 }

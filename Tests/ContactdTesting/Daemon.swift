@@ -8,30 +8,30 @@ import Glibc
 /// The real `contactd` binary running on a temporary folder with a generated keys file.
 ///
 /// Killed (SIGKILL) when dropped; call ``stop(signal:timeout:)`` to test a clean shutdown.
-final class Daemon: @unchecked Sendable {
+package final class Daemon: @unchecked Sendable {
     /// Key of project ``projectA``.
-    static let keyA = "test-key-alpha"
+    package static let keyA = "test-key-alpha"
     /// A second key of project ``projectA``.
-    static let keyA2 = "test-key-alpha-2"
+    package static let keyA2 = "test-key-alpha-2"
     /// Key of project ``projectB``.
-    static let keyB = "test-key-beta"
+    package static let keyB = "test-key-beta"
     /// Project of ``keyA`` and ``keyA2``.
-    static let projectA = "alpha"
+    package static let projectA = "alpha"
     /// Project of ``keyB``.
-    static let projectB = "beta"
+    package static let projectB = "beta"
     /// The keys file every daemon gets unless a test says otherwise.
-    static let defaultKeys: [String: String] = [keyA: projectA, keyA2: projectA, keyB: projectB]
+    package static let defaultKeys: [String: String] = [keyA: projectA, keyA2: projectA, keyB: projectB]
 
     /// The folder holding the socket, the data folder, the keys file and the logs.
-    let directory: TemporaryDirectory
+    package let directory: TemporaryDirectory
     /// The socket path.
-    let socketPath: String
+    package let socketPath: String
     /// The data folder.
-    let dataPath: String
+    package let dataPath: String
     /// The keys file (nil when started without `--keys`).
-    let keysPath: String?
+    package let keysPath: String?
     /// The running process.
-    let process: ChildProcess
+    package let process: ChildProcess
 
     private init(directory: TemporaryDirectory, socketPath: String, dataPath: String, keysPath: String?, process: ChildProcess) {
         self.directory = directory
@@ -47,7 +47,7 @@ final class Daemon: @unchecked Sendable {
     ///   - arguments: extra flags (`--max-batch 3`, …).
     ///   - keys: the keys file's content; nil starts without `--keys`.
     ///   - directory: reuse a folder (restarts); a fresh one by default.
-    static func start(
+    package static func start(
         _ arguments: [String] = [],
         keys: [String: String]? = Daemon.defaultKeys,
         directory: TemporaryDirectory? = nil,
@@ -96,7 +96,7 @@ final class Daemon: @unchecked Sendable {
     }
 
     /// A new connection.
-    func connect() throws -> Client {
+    package func connect() throws -> Client {
         let process = self.process
         return try Client(path: self.socketPath) {
             let state = process.poll().map { "contactd ended: \($0)" } ?? "contactd still running"
@@ -106,41 +106,41 @@ final class Daemon: @unchecked Sendable {
 
     /// Sends `signal` and waits for the process to end.
     @discardableResult
-    func stop(signal: Int32 = SIGTERM, timeout: Duration = .seconds(20)) async throws -> ExitStatus {
+    package func stop(signal: Int32 = SIGTERM, timeout: Duration = .seconds(20)) async throws -> ChildExitStatus {
         self.process.send(signal: signal)
         return try await self.process.wait(timeout: timeout)
     }
 
     /// The daemon's standard error so far.
-    var stderr: String { self.process.stderrText }
+    package var stderr: String { self.process.stderrText }
 }
 
 // MARK: - Request shortcuts
 
-extension Client {
+package extension Client {
     /// `contacts.get` of `id` with `key`.
-    func get(_ id: String, key: String = Daemon.keyA) async throws -> Response {
+    package func get(_ id: String, key: String = Daemon.keyA) async throws -> Response {
         try await self.request(#"{"method":"contacts.get","apiKey":\#(q(key)),"id":\#(q(id))}"#)
     }
 
     /// `contacts.upsert` of the entries in `contacts` (JSON text of the array's elements).
-    func upsert(_ contacts: String, key: String = Daemon.keyA) async throws -> Response {
+    package func upsert(_ contacts: String, key: String = Daemon.keyA) async throws -> Response {
         try await self.request(#"{"method":"contacts.upsert","apiKey":\#(q(key)),"contacts":[\#(contacts)]}"#)
     }
 
     /// `contacts.count` with `key`.
-    func count(key: String = Daemon.keyA) async throws -> Int64? {
+    package func count(key: String = Daemon.keyA) async throws -> Int64? {
         try await self.request(#"{"method":"contacts.count","apiKey":\#(q(key))}"#)["count"]?.asInt
     }
 
     /// `contacts.delete` of `ids`.
-    func delete(_ ids: [String], key: String = Daemon.keyA) async throws -> Response {
+    package func delete(_ ids: [String], key: String = Daemon.keyA) async throws -> Response {
         let list = ids.map(q).joined(separator: ",")
         return try await self.request(#"{"method":"contacts.delete","apiKey":\#(q(key)),"ids":[\#(list)]}"#)
     }
 
     /// Inserts contacts with the given ids (no profile changes), 50 per request.
-    func insert(_ ids: [String], key: String = Daemon.keyA) async throws {
+    package func insert(_ ids: [String], key: String = Daemon.keyA) async throws {
         var start = 0
         while start < ids.count {
             let chunk = ids[start..<min(start + 50, ids.count)]
@@ -151,7 +151,7 @@ extension Client {
     }
 
     /// Every external id of the project, walking `contacts.list` pages.
-    func listAllIds(key: String = Daemon.keyA, limit: Int = 1000) async throws -> [String] {
+    package func listAllIds(key: String = Daemon.keyA, limit: Int = 1000) async throws -> [String] {
         var ids: [String] = []
         var cursor: String?
         repeat {
@@ -169,7 +169,7 @@ extension Client {
     }
 
     /// True when a `ping` is answered with 200.
-    func pings() async throws -> Bool {
+    package func pings() async throws -> Bool {
         try await self.call(#"{"method":"ping"}"#) == #"{"statusCode":200,"success":true}"#
     }
 }

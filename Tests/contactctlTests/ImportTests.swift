@@ -1,5 +1,6 @@
 import ContactClient
 import ContactCore
+import ContactdTesting
 import Foundation
 import Testing
 
@@ -20,7 +21,7 @@ struct ImportTests {
         init(_ run: CtlRun) throws {
             let object = try #require(try JSONParser.parse(run.stdout.trimmingCharacters(in: .newlines)).objectValue)
             func int(_ name: String) throws -> Int64 {
-                guard case .int(let value)? = object[name] else { throw TestFailure("no \(name) in \(run.stdout)") }
+                guard case .int(let value)? = object[name] else { throw HarnessError("no \(name) in \(run.stdout)") }
                 return value
             }
             self.rows = try int("rows")
@@ -31,7 +32,7 @@ struct ImportTests {
             self.errors = try (object["errors"]?.arrayValue ?? []).map { element in
                 let error = try #require(element.objectValue)
                 guard case .int(let line)? = error["line"], let message = error["error"]?.stringValue else {
-                    throw TestFailure("bad error \(element)")
+                    throw HarnessError("bad error \(element)")
                 }
                 return (line, error["id"]?.stringValue, message)
             }

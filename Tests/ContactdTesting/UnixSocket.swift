@@ -2,36 +2,36 @@
 import Glibc
 #endif
 
-/// Blocking Unix stream socket helpers for the test proxy.
-enum UnixSocket {
+/// Blocking Unix stream socket calls, for test proxies and probes.
+package enum UnixSocket {
     /// A socket connected to `path`.
-    static func connect(_ path: String) throws -> Int32 {
+    package static func connect(_ path: String) throws -> Int32 {
         let descriptor = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard descriptor >= 0 else { throw TestFailure("socket: \(String(cString: strerror(errno)))") }
-        let result = Self.withAddress(path) { Glibc.connect(descriptor, $0, $1) }
+        guard descriptor >= 0 else { throw HarnessError("socket: \(String(cString: strerror(errno)))") }
+        let result = try withUnixAddress(path) { Glibc.connect(descriptor, $0, $1) }
         guard result == 0 else {
             let reason = String(cString: strerror(errno))
             close(descriptor)
-            throw TestFailure("connect \(path): \(reason)")
+            throw HarnessError("connect \(path): \(reason)")
         }
         return descriptor
     }
 
     /// A socket listening on `path`.
-    static func listen(_ path: String) throws -> Int32 {
+    package static func listen(_ path: String) throws -> Int32 {
         let descriptor = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard descriptor >= 0 else { throw TestFailure("socket: \(String(cString: strerror(errno)))") }
+        guard descriptor >= 0 else { throw HarnessError("socket: \(String(cString: strerror(errno)))") }
         unlink(path)
-        guard Self.withAddress(path, { bind(descriptor, $0, $1) }) == 0, Glibc.listen(descriptor, 64) == 0 else {
+        guard try withUnixAddress(path, { bind(descriptor, $0, $1) }) == 0, Glibc.listen(descriptor, 64) == 0 else {
             let reason = String(cString: strerror(errno))
             close(descriptor)
-            throw TestFailure("listen \(path): \(reason)")
+            throw HarnessError("listen \(path): \(reason)")
         }
         return descriptor
     }
 
     /// Writes all of `bytes`; false when the peer is gone.
-    static func writeAll(_ descriptor: Int32, _ bytes: [UInt8]) -> Bool {
+    package static func writeAll(_ descriptor: Int32, _ bytes: [UInt8]) -> Bool {
         var offset = 0
         while offset < bytes.count {
             let written = bytes.withUnsafeBytes {
@@ -43,32 +43,20 @@ enum UnixSocket {
         }
         return true
     }
-
-    private static func withAddress<T>(_ path: String, _ body: (UnsafePointer<sockaddr>, socklen_t) -> T) -> T {
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        let bytes = Array(path.utf8)
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            for (index, byte) in bytes.prefix(raw.count - 1).enumerated() { raw[index] = byte }
-        }
-        return withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
-    }
 }
 
 /// Reads `\n`-terminated lines from a blocking socket.
-struct SocketLineReader {
+package struct SocketLineReader {
     private let descriptor: Int32
     private var buffer: [UInt8] = []
 
     /// Lines from `descriptor`.
-    init(_ descriptor: Int32) {
+    package init(_ descriptor: Int32) {
         self.descriptor = descriptor
     }
 
     /// The next line with its `\n`, or nil at end of input.
-    mutating func nextLine() -> [UInt8]? {
+    package mutating func nextLine() -> [UInt8]? {
         var chunk = [UInt8](repeating: 0, count: 65536)
         while true {
             if let newline = self.buffer.firstIndex(of: UInt8(ascii: "\n")) {
