@@ -44,88 +44,108 @@ public final class ContactServer: Service {
         let socket = try ListeningSocket.open(self.socket)
         defer { socket.removeOwnedPath() }
         let maxLineBytes = self.configuration.limits.maxLineBytes
-        let connections = self.connections
+        let configuration = self.configuration
         let serverChannel = try await ServerBootstrap(group: self.group)
             .childChannelOption(.allowRemoteHalfClosure, value: true)
             .bind(NIOBSDSocket.Handle(socket.descriptor)) { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    let connection = ClientConnection(channel: channel, configuration: configuration)
                     try channel.pipeline.syncOperations.addHandler(
                         ByteToMessageHandler(
-                            LineFrameDecoder(maxLineBytes: maxLineBytes, isStopping: { connections.isStopping })
+                            LineFrameDecoder(maxLineBytes: maxLineBytes, isStopping: { connection.isShuttingDown })
                         )
                     )
-                    return try NIOAsyncChannel<LineFrame, ByteBuffer>(
+                    let asyncChannel = try NIOAsyncChannel<LineFrame, ByteBuffer>(
                         wrappingChannelSynchronously: channel,
                         configuration: .init(backPressureStrategy: .init(lowWatermark: 2, highWatermark: 8))
                     )
+                    return ServedConnection(channel: asyncChannel, connection: connection)
                 }
             }
         self.logger.info("accepting connections", metadata: ["socket": "\(socket.ownedPath ?? "(socket-activated)")"])
         self.onReady()
-        let grace = self.configuration.shutdownGrace
+        let connections = self.connections
         try await withGracefulShutdownHandler {
             try await withThrowingDiscardingTaskGroup { group in
                 try await serverChannel.executeThenClose { inbound in
-                    for try await connection in inbound {
-                        group.addTask { await self.serve(connection) }
+                    for try await served in inbound {
+                        group.addTask { await self.serve(served) }
                     }
                 }
             }
         } onGracefulShutdown: {
             serverChannel.channel.close(promise: nil)
-            connections.stopReading()
-            Task {
-                try? await Task.sleep(for: grace)
-                connections.closeAll()
-            }
+            connections.beginShutdown()
         }
         self.logger.info("all connections closed")
     }
 
-    private func serve(_ connection: NIOAsyncChannel<LineFrame, ByteBuffer>) async {
-        let channel = connection.channel
-        guard self.connections.admit(channel, limit: self.configuration.maxConnections) else {
+    /// Runs one connection: a reader that runs its requests in order and a writer that sends the
+    /// replies in the same order, both reporting to its ``ClientConnection``.
+    private func serve(_ served: ServedConnection) async {
+        let (asyncChannel, connection) = (served.channel, served.connection)
+        guard self.connections.admit(connection, limit: self.configuration.maxConnections) else {
             let refusal = ResponseWriter.failure(
                 .serviceUnavailable,
                 message: "too many connections (limit \(self.configuration.maxConnections)) or shutting down",
                 requestId: nil
             )
-            try? await connection.executeThenClose { _, outbound in
+            try? await asyncChannel.executeThenClose { _, outbound in
                 try await outbound.write(ByteBuffer(bytes: refusal + [UInt8(ascii: "\n")]))
             }
             return
         }
-        defer { self.connections.remove(channel) }
-        let queue = ReplyQueue(capacity: self.configuration.maxRepliesInFlight)
+        defer { self.connections.remove(connection) }
+        connection.start()
         let dispatcher = self.dispatcher
         do {
-            try await connection.executeThenClose { inbound, outbound in
+            try await asyncChannel.executeThenClose { inbound, outbound in
                 try await withThrowingDiscardingTaskGroup { group in
                     group.addTask {
-                        defer { queue.close() }
-                        var buffer = channel.allocator.buffer(capacity: 4096)
-                        while let batch = await queue.takeAll() {
-                            buffer.clear()
-                            for reply in batch {
-                                buffer.writeBytes(await reply.resolve())
-                                buffer.writeInteger(UInt8(ascii: "\n"))
-                            }
-                            try await outbound.write(buffer)
+                        do {
+                            try await Self.writeReplies(of: connection, to: outbound)
+                        } catch {
+                            connection.writeFailed()
                         }
                     }
                     var keyCache = Dispatcher.KeyCache()
                     do {
                         for try await frame in inbound {
-                            await queue.put(await dispatcher.dispatch(frame, keyCache: &keyCache))
+                            await connection.queue(await dispatcher.dispatch(frame, keyCache: &keyCache))
                         }
                     } catch {
                         self.logger.debug("read failed: \(error)")
                     }
-                    queue.finish()
+                    connection.inputEnded()
                 }
             }
         } catch {
             self.logger.debug("connection ended: \(error)")
         }
     }
+
+    /// Writes the connection's replies in order, each batch with one flush, until it is done.
+    private static func writeReplies(
+        of connection: ClientConnection,
+        to outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
+    ) async throws {
+        var buffer = connection.channel.allocator.buffer(capacity: 4096)
+        while let batch = await connection.nextReplies() {
+            buffer.clear()
+            for reply in batch {
+                buffer.writeBytes(await reply.resolve())
+                buffer.writeInteger(UInt8(ascii: "\n"))
+            }
+            try await outbound.write(buffer)
+            connection.written(count: batch.count, bytes: batch.reduce(0) { $0 + $1.size })
+        }
+    }
+}
+
+/// A connection as the listener hands it over: the NIO channel and its state.
+struct ServedConnection: Sendable {
+    /// The channel's async view.
+    var channel: NIOAsyncChannel<LineFrame, ByteBuffer>
+    /// The connection's state machine and reply queue.
+    var connection: ClientConnection
 }

@@ -8,6 +8,9 @@ public struct ServerConfiguration: Sendable {
     public var maxConnections: Int
     /// Replies a connection may have queued before the server stops reading from it.
     public var maxRepliesInFlight: Int
+    /// Bytes of replies (beyond the first) a connection may have queued before the server stops
+    /// reading from it.
+    public var maxReplyBytesInFlight: Int
     /// How long shutdown waits for clients that do not read their replies.
     public var shutdownGrace: Duration
 
@@ -16,11 +19,13 @@ public struct ServerConfiguration: Sendable {
         limits: ProtocolLimits = ProtocolLimits(),
         maxConnections: Int = 1024,
         maxRepliesInFlight: Int = 128,
+        maxReplyBytesInFlight: Int = 4 << 20,
         shutdownGrace: Duration = .seconds(10)
     ) {
         self.limits = limits
         self.maxConnections = maxConnections
         self.maxRepliesInFlight = maxRepliesInFlight
+        self.maxReplyBytesInFlight = maxReplyBytesInFlight
         self.shutdownGrace = shutdownGrace
     }
 }

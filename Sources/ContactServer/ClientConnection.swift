@@ -1,0 +1,168 @@
+import DequeModule
+import NIOCore
+import Synchronization
+
+/// One client connection: its ``ConnectionStateMachine`` and the replies waiting for the writer,
+/// behind one lock. The reader task, the writer task, the registry (at shutdown) and the deadline
+/// timer report events here; this type carries out the actions the state machine returns.
+final class ClientConnection: Sendable {
+    private struct Inner {
+        var machine: ConnectionStateMachine
+        /// Replies queued for the writer, in request order.
+        var replies: Deque<PendingReply> = []
+        /// The writer, waiting for a reply.
+        var writer: CheckedContinuation<[PendingReply]?, Never>?
+        /// The reader, waiting for room.
+        var reader: CheckedContinuation<Void, Never>?
+
+        mutating func takeReader() -> CheckedContinuation<Void, Never>? {
+            defer { self.reader = nil }
+            return self.reader
+        }
+
+        mutating func takeWriter() -> CheckedContinuation<[PendingReply]?, Never>? {
+            defer { self.writer = nil }
+            return self.writer
+        }
+    }
+
+    /// The socket.
+    let channel: any Channel
+    private let inner: Mutex<Inner>
+
+    /// A connection on `channel` with the limits and shutdown grace of `configuration`.
+    init(channel: any Channel, configuration: ServerConfiguration) {
+        self.channel = channel
+        self.inner = Mutex(
+            Inner(
+                machine: ConnectionStateMachine(
+                    maxReplies: configuration.maxRepliesInFlight,
+                    maxBytes: configuration.maxReplyBytesInFlight,
+                    grace: configuration.shutdownGrace
+                )
+            )
+        )
+    }
+
+    /// True once the server itself began closing the input (see ``ConnectionStateMachine/isShuttingDown``).
+    var isShuttingDown: Bool { self.inner.withLock { $0.machine.isShuttingDown } }
+
+    /// Where the connection is in its life.
+    var state: ConnectionStateMachine.State { self.inner.withLock { $0.machine.state } }
+
+    /// The connection starts serving.
+    func start() {
+        self.inner.withLock { $0.machine.start() }
+    }
+
+    // MARK: - Reader
+
+    /// Queues the reply to the next request, waiting while the client has too many replies unread.
+    /// Drops the reply when the connection has closed.
+    func queue(_ reply: PendingReply) async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let (writer, batch, resumeNow) = self.inner.withLock {
+                inner -> (CheckedContinuation<[PendingReply]?, Never>?, [PendingReply]?, Bool) in
+                guard inner.machine.answersRequests else { return (nil, nil, true) }
+                let after = inner.machine.replyQueued(bytes: reply.size)
+                inner.replies.append(reply)
+                var writer: CheckedContinuation<[PendingReply]?, Never>?
+                var batch: [PendingReply]?
+                if let waiting = inner.writer {
+                    inner.writer = nil
+                    writer = waiting
+                    batch = Array(inner.replies)
+                    inner.replies.removeAll()
+                }
+                if after == .waitForWriter {
+                    inner.reader = continuation
+                    return (writer, batch, false)
+                }
+                return (writer, batch, true)
+            }
+            writer?.resume(returning: batch)
+            if resumeNow { continuation.resume() }
+        }
+    }
+
+    /// No request will be read any more: the replies still queued are written, then the
+    /// connection closes.
+    func inputEnded() {
+        let after = self.inner.withLock { $0.machine.inputEnded() }
+        if after == .close { self.close() }
+    }
+
+    // MARK: - Writer
+
+    /// Every queued reply, waiting for at least one; nil once the connection is done.
+    func nextReplies() async -> [PendingReply]? {
+        await withCheckedContinuation { (continuation: CheckedContinuation<[PendingReply]?, Never>) in
+            let ready: [PendingReply]?? = self.inner.withLock { inner in
+                if !inner.replies.isEmpty {
+                    let batch = Array(inner.replies)
+                    inner.replies.removeAll()
+                    return .some(batch)
+                }
+                if inner.machine.state == .closed { return .some(nil) }
+                inner.writer = continuation
+                return nil
+            }
+            if let ready { continuation.resume(returning: ready) }
+        }
+    }
+
+    /// The writer sent `count` replies holding `bytes` bytes.
+    func written(count: Int, bytes: Int) {
+        let (after, reader) = self.inner.withLock { inner in
+            let after = inner.machine.repliesWritten(count: count, bytes: bytes)
+            return (after, after == .resumeReader ? inner.takeReader() : nil)
+        }
+        reader?.resume()
+        if after == .close { self.close() }
+    }
+
+    /// Writing to the client failed: the connection is closed and nothing more is answered.
+    func writeFailed() {
+        self.inner.withLock { $0.machine.writeFailed() }
+        self.close()
+    }
+
+    // MARK: - Shutdown
+
+    /// The server begins to shut down: stop reading, and give the client until the deadline.
+    func beginShutdown() {
+        let now = ContinuousClock.now
+        let after = self.inner.withLock { $0.machine.shutdownBegan(now: now) }
+        switch after {
+        case .closeInput(let deadline):
+            self.channel.close(mode: .input, promise: nil)
+            self.armDeadline(deadline, now: now)
+        case .armDeadline(let deadline):
+            self.armDeadline(deadline, now: now)
+        case .none:
+            break
+        }
+    }
+
+    private func armDeadline(_ deadline: ContinuousClock.Instant, now: ContinuousClock.Instant) {
+        let delay = now.duration(to: deadline)
+        let nanoseconds = delay.components.seconds * 1_000_000_000 + delay.components.attoseconds / 1_000_000_000
+        // The event loop's timer decides when the deadline has come (an embedded loop's manual
+        // clock in tests), so the machine is told the deadline itself.
+        self.channel.eventLoop.scheduleTask(in: .nanoseconds(nanoseconds)) {
+            let after = self.inner.withLock { $0.machine.deadlineReached(now: deadline) }
+            if after == .close { self.close() }
+        }
+    }
+
+    /// Closes the socket and releases whoever waits.
+    private func close() {
+        let (reader, writer) = self.inner.withLock { inner in
+            inner.replies.removeAll()
+            return (inner.takeReader(), inner.takeWriter())
+        }
+        reader?.resume()
+        writer?.resume(returning: nil)
+        self.channel.close(promise: nil)
+    }
+}
