@@ -89,7 +89,7 @@ struct JournalTests {
         let bySequence = Dictionary(uniqueKeysWithValues: appended.map { ($0.0, ($0.1, $0.2)) })
         try bytes.withUnsafeBytes { buffer in
             for frame in journalFrames(bytes) {
-                let payload = try #require(BinaryFormat.frame(in: buffer, at: frame.offset))
+                let payload = frame.payload
                 let record = try Journal.decodeRecord(UnsafeRawBufferPointer(rebasing: buffer[payload]))
                 #expect(record.sequence == next)
                 let (task, step) = try #require(bySequence[record.sequence])
@@ -107,8 +107,8 @@ struct JournalTests {
         await reopened.closeWithoutSnapshot()
     }
 
-    /// A failed fdatasync makes the waiting request and every later one throw notDurable, and
-    /// the refused record does not come back on the next start.
+    /// A failed fdatasync makes the waiting request and every later one (while the disk keeps
+    /// failing) throw notDurable, and the refused record does not come back on the next start.
     @Test func failedFsyncMakesWaitersThrowNotDurable() async throws {
         let directory = TemporaryDirectory("fsync-fails")
         defer { directory.remove() }
@@ -140,7 +140,8 @@ struct JournalTests {
         try await reopened.close()
     }
 
-    /// A failed write makes the waiting request throw notDurable, and appends throw afterwards.
+    /// A failed write makes the waiting request throw notDurable, and appends throw afterwards
+    /// while the disk keeps failing (the journal is degraded).
     @Test func failedWriteMakesWaitersThrowNotDurable() async throws {
         let directory = TemporaryDirectory("write-fails")
         defer { directory.remove() }
@@ -158,7 +159,7 @@ struct JournalTests {
             failing.withLock { $0 = true }
             let second = try journal.append(ChangeSet(project: "p", changes: [.delete(externalId: "y")]))
             await #expect { try await journal.waitUntilDurable(second) } throws: { error in
-                (error as? StoreError)?.code == .notDurable && "\(error)".contains("accepts no more writes")
+                (error as? StoreError)?.code == .notDurable && "\(error)".contains("degraded")
             }
             #expect(throws: StoreError.self) { try journal.append(ChangeSet(project: "p", changes: [])) }
             try await journal.waitUntilDurable(first)  // what was durable stays durable
