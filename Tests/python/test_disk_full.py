@@ -5,6 +5,7 @@ again (no restart), and after a SIGKILL every acknowledged write is there.
 Runs the data folder on a small tmpfs, so it needs root; skipped otherwise."""
 import errno
 import os
+import socket
 import subprocess
 import time
 
@@ -53,9 +54,28 @@ def fill(path):
         os.close(fd)
 
 
-def test_full_disk_degrades_the_shard_and_heals_by_itself(tmp_path, small_disk):
-    """Fill the disk: 503 for writes, reads served, nothing refused applied; free space: writes
-    resume within a few seconds without a restart; SIGKILL and restart: every acked write is there."""
+def wait_for_status(notify, predicate, seconds=8):
+    """The first STATUS= line sent to `notify` within `seconds` that `predicate` accepts, or None."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        notify.settimeout(max(0.01, deadline - time.monotonic()))
+        try:
+            message = notify.recv(4096).decode()
+        except socket.timeout:
+            return None
+        for line in message.splitlines():
+            if line.startswith("STATUS=") and predicate(line):
+                return line
+    return None
+
+
+def test_full_disk_degrades_the_shard_and_heals_by_itself(tmp_path, small_disk, monkeypatch):
+    """Fill the disk: 503 for writes, reads served, nothing refused applied, STATUS says
+    degraded; free space: writes resume within a few seconds without a restart; SIGKILL and
+    restart: every acked write is there."""
+    notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    notify.bind(str(tmp_path / "notify.sock"))
+    monkeypatch.setenv("NOTIFY_SOCKET", str(tmp_path / "notify.sock"))
     daemon = Daemon(tmp_path, "--shards", "1", "--snapshot-interval", "3600")
     daemon.data = small_disk / "data"
     daemon.start()
@@ -79,6 +99,8 @@ def test_full_disk_degrades_the_shard_and_heals_by_itself(tmp_path, small_disk):
     assert count["statusCode"] == 200 and count["count"] == 10, count
     small = connection.request(upsert(["small"], 1))
     assert small["statusCode"] == 503, small
+    status = wait_for_status(notify, lambda line: "degraded" in line)
+    assert status is not None, "no STATUS= line saying degraded within 8 s"
 
     os.unlink(filler)
     started = time.monotonic()
@@ -94,6 +116,7 @@ def test_full_disk_degrades_the_shard_and_heals_by_itself(tmp_path, small_disk):
         reply = connection.request(upsert([f"after-{number}"], 100 + number, blob))
         assert reply["statusCode"] == 200, reply
         acked[f"after-{number}"] = 100 + number
+    assert wait_for_status(notify, lambda line: "degraded" not in line) is not None
     connection.close()
 
     daemon.kill()
@@ -106,3 +129,4 @@ def test_full_disk_degrades_the_shard_and_heals_by_itself(tmp_path, small_disk):
     assert get(connection, "small")["statusCode"] == 404
     connection.close()
     assert daemon.terminate() == 0
+    notify.close()
