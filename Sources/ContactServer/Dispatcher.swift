@@ -82,7 +82,9 @@ public struct Dispatcher: Sendable {
             self.logger.error("request refused: \(error.message)", metadata: ["project": "\(project)"])
             throw RequestFailure(
                 .serviceUnavailable,
-                "the write was not applied (\(error.message)); the daemon retries the journal by itself, retry later",
+                error.code == .notDurable
+                    ? "the write was not applied (\(error.message)); the daemon retries the journal by itself, retry later"
+                    : "the write was not applied (\(error.message))",
                 requestId: envelope.requestId
             )
         }

@@ -150,6 +150,7 @@ public final class Journal: ChangeLog {
             var writer = JournalWriter(
                 journal: self,
                 fd: fd,
+                codec: codec,
                 segmentStart: segmentStart,
                 segmentBytes: segmentBytes,
                 written: lastSequence

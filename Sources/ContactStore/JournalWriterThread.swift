@@ -19,6 +19,8 @@ struct JournalWriter {
     let journal: Journal
     /// The open segment, written with O_APPEND.
     var fd: Int32
+    /// How the open segment's frames are encoded (its salt).
+    var codec: FrameCodec
     /// The first sequence of the open segment.
     var segmentStart: UInt64
     /// Every record up to this one has been written.
@@ -33,9 +35,10 @@ struct JournalWriter {
     /// The buffer the appenders fill next; swapped with theirs each turn to reuse its storage.
     var spare: [UInt8] = []
 
-    init(journal: Journal, fd: Int32, segmentStart: UInt64, segmentBytes: Int, written: UInt64) {
+    init(journal: Journal, fd: Int32, codec: FrameCodec, segmentStart: UInt64, segmentBytes: Int, written: UInt64) {
         self.journal = journal
         self.fd = fd
+        self.codec = codec
         self.segmentStart = segmentStart
         self.written = written
         self.synced = written
@@ -233,6 +236,7 @@ struct JournalWriter {
         }
         let acknowledged = self.written
         let keptBytes = self.writtenBytes
+        let codec = self.codec
         let (ready, failed, room, droppedRotations) = self.journal.state.withLock {
             state -> ([Journal.Waiter], [Journal.Waiter], [CheckedContinuation<Void, Never>], [Journal.Pending]) in
             state.acknowledged = max(state.acknowledged, acknowledged)
@@ -253,6 +257,9 @@ struct JournalWriter {
                 state.buffer = []
                 state.pendingBytes = 0
                 state.segmentBytes = keptBytes
+                // A rotation may have been requested (switching the appenders to the new
+                // segment's salt) and dropped: appends go on in the segment the writer has open.
+                state.codec = codec
             }
             var ready: [Journal.Waiter] = []
             var failed: [Journal.Waiter] = []
@@ -307,6 +314,7 @@ struct JournalWriter {
         }
         close(self.fd)
         self.fd = opened.fd
+        self.codec = opened.codec
         self.segmentStart = start
         self.writtenBytes = opened.bytes
         self.syncedBytes = opened.bytes

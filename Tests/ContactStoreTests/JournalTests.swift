@@ -438,4 +438,37 @@ struct JournalTests {
         try await journal.waitUntilDurable(ticket)
         await journal.close()
     }
+
+    /// A rotation (snapshot) whose new segment cannot be created degrades the shard; once the
+    /// disk works again, new records go on in the old segment, framed as that segment expects,
+    /// and everything comes back after a restart.
+    @Test func failedRotationHealsAndKeepsRecordsReadable() async throws {
+        let directory = TemporaryDirectory("rotation-fails")
+        defer { directory.remove() }
+        let failing = Mutex(false)
+        let operations = JournalFileOperations(
+            write: { fd, bytes in failing.withLock { $0 } ? ENOSPC : JournalFileOperations.system.write(fd, bytes) },
+            sync: JournalFileOperations.system.sync
+        )
+        let store = try await openStore(directory, operations: operations)
+        let client = Client(store, project: "p")
+        try await client.upsert(["a"])
+        failing.withLock { $0 = true }
+        await #expect(throws: StoreError.self) { try await store.snapshot(shard: 0) }
+        #expect(store.shards[0].isDegraded)
+        #expect(directory.files("journal").count == 1)
+        failing.withLock { $0 = false }
+        var written = false
+        for _ in 0..<60 where !written {
+            written = (try? await client.upsert(["b"])) != nil
+            if !written { try await Task.sleep(for: .milliseconds(50)) }
+        }
+        #expect(written)
+        let expected = await dump(store)
+        await store.closeWithoutSnapshot()
+        let reopened = try await openStore(directory)
+        #expect(await dump(reopened) == expected)
+        #expect(await reopened.project(named: "p").snapshot().contacts.count == 2)
+        try await reopened.close()
+    }
 }
