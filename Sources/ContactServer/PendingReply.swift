@@ -30,7 +30,8 @@ public enum PendingReply: Sendable {
             } catch {
                 return ResponseWriter.failure(
                     .serviceUnavailable,
-                    message: "a change this reply reflects could not be made durable, so nothing was applied (\(error.message)); retry later",
+                    message: "a change this reply reflects could not be made durable, so nothing was applied "
+                        + "(\(error.message)); retry later",
                     requestId: requestId
                 )
             }

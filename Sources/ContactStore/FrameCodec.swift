@@ -79,7 +79,8 @@ struct FrameCodec: Sendable, Equatable {
     /// The payload range of a frame that starts at `offset` and passes its checksums, or nil.
     func frame(in bytes: UnsafeRawBufferPointer, at offset: Int) -> Range<Int>? {
         guard let (length, head) = self.plausible(bytes, at: offset) else { return nil }
-        let stored = UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: offset + self.overhead - 4, as: UInt32.self))
+        let checksumOffset = offset + self.overhead - 4
+        let stored = UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: checksumOffset, as: UInt32.self))
         let payload = (offset + self.overhead)..<(offset + self.overhead + length)
         let crc = CRC32C.update(head, UnsafeRawBufferPointer(rebasing: bytes[payload]))
         return crc == stored ? payload : nil

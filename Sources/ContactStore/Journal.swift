@@ -166,7 +166,10 @@ public final class Journal: ChangeLog {
         let body = Self.encodeBody(changes)
         let length = body.count + 8
         guard length <= BinaryFormat.maximumPayload else {
-            throw StoreError(.io, "a request's changes take \(length) bytes, over the record limit of \(BinaryFormat.maximumPayload)")
+            throw StoreError(
+                .io,
+                "a request's changes take \(length) bytes, over the record limit of \(BinaryFormat.maximumPayload)"
+            )
         }
         // Checksummed outside the lock with the codec of the segment appended to now; a rotation
         // in between changes the codec, so the lock re-prepares with the new one (rare).
@@ -217,7 +220,8 @@ public final class Journal: ChangeLog {
             return .success(())
         case .lost:
             return .failure(
-                state.lastLoss ?? StoreError(.notDurable, "journal of shard \(self.shard): the write failed and was dropped")
+                state.lastLoss
+                    ?? StoreError(.notDurable, "journal of shard \(self.shard): the write failed and was dropped")
             )
         case .pending:
             if let failure = state.failure { return .failure(failure) }

@@ -230,7 +230,8 @@ struct JournalWriter {
             }
             if ftruncate(self.fd, off_t(self.writtenBytes)) != 0 {
                 SystemError.log(
-                    "cannot cut \(self.currentPath) back to \(self.writtenBytes) bytes: \(SystemError.describe(errno)); retrying"
+                    "cannot cut \(self.currentPath) back to \(self.writtenBytes) bytes: "
+                        + "\(SystemError.describe(errno)); retrying"
                 )
             }
         }
@@ -361,7 +362,8 @@ struct JournalWriter {
     private func failure(_ message: String) -> StoreError {
         let error = StoreError(
             .notDurable,
-            "journal of shard \(self.journal.shard): \(message); the shard is degraded and refuses writes until the journal works again"
+            "journal of shard \(self.journal.shard): \(message); "
+                + "the shard is degraded and refuses writes until the journal works again"
         )
         SystemError.log("ERROR: \(error.message)")
         return error

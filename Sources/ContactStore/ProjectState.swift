@@ -231,7 +231,9 @@ public struct ProjectState: Sendable {
                     if contact.profile != result.serialized {
                         contact.profile = Self.compact(result.serialized)
                         // Never backwards, even when the clock was set back since the last update.
-                        contact.updatedAt = Timestamp(milliseconds: max(context.now.milliseconds, contact.updatedAt.milliseconds))
+                        contact.updatedAt = Timestamp(
+                            milliseconds: max(context.now.milliseconds, contact.updatedAt.milliseconds)
+                        )
                         self.contacts.put(contact, at: position)
                         changes.put(contact, previous: existing)
                     }

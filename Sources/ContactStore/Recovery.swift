@@ -136,9 +136,8 @@ enum Recovery {
                 // a sequence number this segment can still hold counts as a valid following record.
                 let first = expected
                 let valid = codec.nextValidFrame(in: bytes, from: offset + 1) { payload in
-                    guard let record = try? Journal.decodeRecord(UnsafeRawBufferPointer(rebasing: bytes[payload])) else {
-                        return false
-                    }
+                    let bytes = UnsafeRawBufferPointer(rebasing: bytes[payload])
+                    guard let record = try? Journal.decodeRecord(bytes) else { return false }
                     return record.sequence >= first && record.sequence - first <= UInt64(bytes.count)
                 }
                 if let valid {
@@ -227,7 +226,12 @@ enum Recovery {
     }
 
     /// Creates segment `start` of shard `shard` holding only its header, synced with the folder.
-    static func create(directory: String, shard: Int, shards: Int, start: UInt64) throws(StoreError) -> JournalSegment.Opened {
+    static func create(
+        directory: String,
+        shard: Int,
+        shards: Int,
+        start: UInt64
+    ) throws(StoreError) -> JournalSegment.Opened {
         do throws(StoreError) {
             return try JournalSegment.create(directory: directory, shard: shard, shards: shards, start: start)
         } catch {
