@@ -70,6 +70,11 @@ public struct Dispatcher: Sendable {
         }
         let context = WriteContext(now: .now(), ids: self.ids, limits: self.limits, fingerprint: fingerprint)
         let actor = self.store.project(named: project)
+        if envelope.method.isWrite {
+            // Journal back-pressure: while the shard's journal holds too many unwritten bytes,
+            // this connection's next write (and so its reading) waits.
+            await self.store.shard(ofProject: project).log.waitForRoom()
+        }
         let reply: Project.Reply
         do {
             reply = try await actor.execute(request, context: context)
@@ -77,7 +82,9 @@ public struct Dispatcher: Sendable {
             self.logger.error("request refused: \(error.message)", metadata: ["project": "\(project)"])
             throw RequestFailure(
                 .serviceUnavailable,
-                "the store cannot make writes durable (\(error.message)); restart the daemon after fixing the disk",
+                error.code == .notDurable
+                    ? "the write was not applied (\(error.message)); the daemon retries the journal by itself, retry later"
+                    : "the write was not applied (\(error.message))",
                 requestId: envelope.requestId
             )
         }

@@ -6,7 +6,8 @@ import ContactStore
 public enum PendingReply: Sendable {
     /// The complete response text (no newline).
     case ready([UInt8])
-    /// A write's response, to send once `sequence` is durable in `log`.
+    /// A response to send once journal record `sequence` (its own, or the last one that touched
+    /// the project) is durable in `log`.
     case durable(body: [UInt8], replayed: Bool, requestId: RequestID?, log: any ChangeLog, sequence: UInt64)
 
     /// The bytes the reply holds, for the connection's memory bound.
@@ -29,7 +30,8 @@ public enum PendingReply: Sendable {
             } catch {
                 return ResponseWriter.failure(
                     .serviceUnavailable,
-                    message: "the write could not be made durable (\(error.message)); retry later",
+                    message: "a change this reply reflects could not be made durable, so nothing was applied "
+                        + "(\(error.message)); retry later",
                     requestId: requestId
                 )
             }

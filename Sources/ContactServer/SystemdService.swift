@@ -34,8 +34,10 @@ public struct SystemdService: Service {
                 group.addTask {
                     while !Task.isCancelled {
                         let (projects, contacts) = await store.statistics()
+                        let degraded = store.shards.filter(\.isDegraded).map { String($0.index) }
+                        let note = degraded.isEmpty ? "" : ", degraded shards \(degraded.joined(separator: " "))"
                         Systemd.notify(
-                            "STATUS=serving \(projects) projects, \(contacts) contacts, \(connections()) connections"
+                            "STATUS=serving \(projects) projects, \(contacts) contacts, \(connections()) connections\(note)"
                         )
                         try? await Task.sleep(for: statusInterval)
                     }

@@ -12,18 +12,29 @@ import ContactCore
 //   snapshot.C.I.S               snapshot holding every record of shard I with sequence < S
 //   *.tmp                        unfinished file; removed on start
 //
-// File header, 32 bytes, at the start of every journal segment and snapshot:
+// File header, at the start of every journal segment and snapshot. Version 1 (snapshots, and
+// journal segments written before journal format 2), 32 bytes:
 //   0  magic     8 bytes  "CDJOURNL" (journal) or "CDSNAPSH" (snapshot)
 //   8  version   u32      1
 //   12 shard     u32      shard index I
 //   16 shards    u32      shard count C
 //   20 sequence  u64      S (journal: first record's sequence; snapshot: covers every record < S)
 //   28 crc       u32      CRC-32C of bytes 0 ..< 28
+// Version 2 (journal segments only), 40 bytes: the same up to byte 28, then
+//   28 salt      u64      random, chosen when the segment is created
+//   36 crc       u32      CRC-32C of bytes 0 ..< 36
 //
-// Frame (every journal record and every snapshot block after the header):
+// Frame of a version 1 file (every snapshot block, and records of version 1 journal segments):
 //   0  length    u32      payload length L (1 ... 1 GiB)
 //   4  crc       u32      CRC-32C of the 4 length bytes followed by the payload
 //   8  payload   L bytes
+// Frame of a version 2 journal segment (the salt makes a checksum-valid frame impossible to
+// forge for a client who chose bytes inside a record, and the head checksum lets recovery test
+// every byte offset for a following record in constant time, so its scan stays linear):
+//   0  length    u32      payload length L (1 ... 1 GiB)
+//   4  head      u32      CRC-32C of the 8 salt bytes followed by the 4 length bytes
+//   8  crc       u32      CRC-32C of the salt bytes, the length bytes and the payload
+//   12 payload   L bytes
 //
 // Journal record payload (one per request; records are numbered 1, 2, 3 ... per shard, with no
 // gap, across segments):
@@ -321,11 +332,13 @@ struct BinaryReader {
 
 /// Constants and helpers of the on-disk format described at the top of this file.
 enum BinaryFormat {
-    /// The format version written in every header.
-    static let version: UInt32 = 1
-    /// The size of a file header.
+    /// The format version of new journal segments (salted frames); snapshots are version 1.
+    static let journalVersion: UInt32 = 2
+    /// The size of a version 1 file header (snapshots, old journal segments).
     static let headerSize = 32
-    /// The size of a frame's length and checksum.
+    /// The size of a version 2 journal segment header.
+    static let journalHeaderSize = 40
+    /// The size of a version 1 frame's length and checksum.
     static let frameOverhead = 8
     /// The largest frame payload accepted (1 GiB).
     static let maximumPayload = 1 << 30
@@ -346,55 +359,55 @@ enum BinaryFormat {
         var shard: UInt32
         var shards: UInt32
         var sequence: UInt64
+        /// 1 (32 bytes, unsalted frames) or 2 (40 bytes, journal segments with salted frames).
+        var version: UInt32 = 1
+        /// The salt of a version 2 journal segment's frame checksums; 0 in version 1.
+        var salt: UInt64 = 0
+
+        /// The header's size in bytes.
+        var size: Int { self.version == 1 ? BinaryFormat.headerSize : BinaryFormat.journalHeaderSize }
     }
 
-    /// The 32 header bytes of `header`.
+    /// The header bytes of `header` (32 or 40, by its version).
     static func encode(_ header: Header) -> [UInt8] {
-        var writer = BinaryWriter(capacity: self.headerSize)
+        var writer = BinaryWriter(capacity: header.size)
         writer.bytes.append(contentsOf: header.magic)
-        writer.u32(self.version)
+        writer.u32(header.version)
         writer.u32(header.shard)
         writer.u32(header.shards)
         writer.u64(header.sequence)
+        if header.version >= 2 { writer.u64(header.salt) }
         writer.u32(CRC32C.checksum(writer.bytes))
         return writer.bytes
     }
 
-    /// The header at the start of `bytes`, or nil when it is missing, damaged or of another version.
+    /// The header at the start of `bytes`, or nil when it is missing, damaged or of an unknown version.
     static func decodeHeader(_ bytes: UnsafeRawBufferPointer) -> Header? {
         guard bytes.count >= self.headerSize else { return nil }
-        var reader = BinaryReader(bytes, position: 28)
+        var reader = BinaryReader(bytes, position: 8)
+        guard let version = try? reader.u32(), version == 1 || version == self.journalVersion else { return nil }
+        let checked = version == 1 ? 28 : 36
+        guard bytes.count >= checked + 4 else { return nil }
+        reader.position = checked
         guard let crc = try? reader.u32(),
-            crc == CRC32C.checksum(UnsafeRawBufferPointer(rebasing: bytes[0..<28]))
+            crc == CRC32C.checksum(UnsafeRawBufferPointer(rebasing: bytes[0..<checked]))
         else { return nil }
-        reader.position = 8
-        guard let version = try? reader.u32(), version == self.version,
-            let shard = try? reader.u32(), let shards = try? reader.u32(), let sequence = try? reader.u64()
+        reader.position = 12
+        guard let shard = try? reader.u32(), let shards = try? reader.u32(), let sequence = try? reader.u64()
         else { return nil }
-        return Header(magic: Array(bytes[0..<8]), shard: shard, shards: shards, sequence: sequence)
+        let salt = version == 1 ? 0 : ((try? reader.u64()) ?? 0)
+        return Header(
+            magic: Array(bytes[0..<8]),
+            shard: shard,
+            shards: shards,
+            sequence: sequence,
+            version: version,
+            salt: salt
+        )
     }
 
-    /// The payload range of a frame that starts at `offset` and passes its checksum, or nil.
+    /// The payload range of a version 1 frame that starts at `offset` and passes its checksum, or nil.
     static func frame(in bytes: UnsafeRawBufferPointer, at offset: Int) -> Range<Int>? {
-        guard offset >= 0, bytes.count - offset >= self.frameOverhead + 1 else { return nil }
-        let length = Int(UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt32.self)))
-        guard length > 0, length <= self.maximumPayload, length <= bytes.count - offset - self.frameOverhead else {
-            return nil
-        }
-        let stored = UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: offset + 4, as: UInt32.self))
-        let payload = (offset + self.frameOverhead)..<(offset + self.frameOverhead + length)
-        var crc = CRC32C.update(0, UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + 4)]))
-        crc = CRC32C.update(crc, UnsafeRawBufferPointer(rebasing: bytes[payload]))
-        return crc == stored ? payload : nil
-    }
-
-    /// The offset of the first frame at or after `offset` that passes its checksum, or nil.
-    static func nextValidFrame(in bytes: UnsafeRawBufferPointer, from offset: Int) -> Int? {
-        var candidate = offset
-        while candidate + self.frameOverhead < bytes.count {
-            if self.frame(in: bytes, at: candidate) != nil { return candidate }
-            candidate += 1
-        }
-        return nil
+        FrameCodec.plain.frame(in: bytes, at: offset)
     }
 }

@@ -202,7 +202,7 @@ private struct Prepared: Sendable {
 
         if oldCount == shardCount {
             // Open every segment first, so a failure leaves no writer thread behind.
-            var segments: [(fd: Int32, start: UInt64, bytes: Int)] = []
+            var segments: [(fd: Int32, codec: FrameCodec, start: UInt64, bytes: Int)] = []
             do throws(StoreError) {
                 for index in 0..<shardCount {
                     segments.append(
@@ -229,6 +229,7 @@ private struct Prepared: Sendable {
                     shards: shardCount,
                     mode: fsync,
                     fd: segment.fd,
+                    codec: segment.codec,
                     segmentStart: segment.start,
                     segmentBytes: segment.bytes,
                     lastSequence: shard.lastSequence,
@@ -251,7 +252,7 @@ private struct Prepared: Sendable {
                 states[Shard.index(ofProject: state.name, shardCount: shardCount)].append(state)
             }
         }
-        var descriptors: [Int32] = []
+        var descriptors: [JournalSegment.Opened] = []
         do throws(StoreError) {
             for index in 0..<shardCount {
                 _ = try SnapshotFile.write(
@@ -262,12 +263,12 @@ private struct Prepared: Sendable {
                     sequence: 1
                 )
                 descriptors.append(
-                    try Recovery.createSegment(directory: directory, shard: index, shards: shardCount, start: 1)
+                    try Recovery.create(directory: directory, shard: index, shards: shardCount, start: 1)
                 )
             }
             try DataDirectory.writeLayout(directory, shards: shardCount)
         } catch {
-            for fd in descriptors { close(fd) }
+            for opened in descriptors { close(opened.fd) }
             throw error
         }
         for file in survey.files where file.shards == oldCount {
@@ -284,9 +285,10 @@ private struct Prepared: Sendable {
                 shard: index,
                 shards: shardCount,
                 mode: fsync,
-                fd: descriptors[index],
+                fd: descriptors[index].fd,
+                codec: descriptors[index].codec,
                 segmentStart: 1,
-                segmentBytes: BinaryFormat.headerSize,
+                segmentBytes: descriptors[index].bytes,
                 lastSequence: 0,
                 operations: operations
             )
@@ -337,6 +339,7 @@ extension ContactStore {
         let started = clock.now
         let sequence = try await journal.rotate()
         if sequence == persistence.lastSnapshot(of: index) { return nil }
+        let lossesBefore = journal.losses
         var states: [ProjectState] = []
         for project in self.shards[index].allProjects {
             let state = await project.snapshot()
@@ -347,6 +350,9 @@ extension ContactStore {
         // The copies may hold records >= S that are appended but not yet written; never persist
         // a change whose request could still fail.
         try await journal.waitUntilDurable(journal.lastAppended)
+        guard journal.losses == lossesBefore else {
+            throw StoreError(.notDurable, "journal of shard \(index) dropped records while the snapshot copied them")
+        }
         let directory = persistence.directory
         let shards = self.shards.count
         let written = try await DedicatedThread.run(name: "snapshot-\(index)") {

@@ -39,6 +39,16 @@ public struct IdempotencyCache: Sendable {
         self.evict(now: record.at)
     }
 
+    /// Forgets `key`: the write that remembered it was taken back.
+    public mutating func forget(_ key: String) {
+        guard self.entries.removeValue(forKey: key) != nil else { return }
+        if self.order.last == key {
+            self.order.removeLast()
+        } else if let index = self.order.firstIndex(of: key) {
+            self.order.remove(at: index)
+        }
+    }
+
     /// Every remembered record, oldest first.
     public var records: [IdempotencyRecord] {
         self.order.compactMap { self.entries[$0]?.record }

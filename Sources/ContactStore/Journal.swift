@@ -19,10 +19,16 @@ struct JournalFileOperations: Sendable {
 /// A shard's write-ahead journal: a ``ChangeLog`` whose records are written and fsynced by a
 /// dedicated writer thread, with group commit (see JournalWriterThread.swift).
 ///
-/// ``append(_:)`` only encodes the change set into an in-memory buffer under a mutex and returns
-/// its sequence number; the writer thread takes everything pending, writes it with one write()
-/// call and (mode `always`) one fdatasync, then resumes every waiter the write covers. Records
-/// are numbered 1, 2, 3 ... per shard, across segments and restarts.
+/// ``append(_:expectedLosses:)`` only encodes the change set into an in-memory buffer under a
+/// mutex and returns its ticket; the writer thread takes everything pending, writes it with one
+/// write() call and (mode `always`) one fdatasync, then resumes every waiter the write covers.
+/// Records are numbered 1, 2, 3 ... per shard on disk, across segments and restarts.
+///
+/// When a write or fsync fails, the records not yet durable are dropped (their waiters get
+/// ``StoreError/Code/notDurable``, the projects revert them), the segment is cut back to its
+/// durable length, and the journal is degraded: appends throw until the writer, retrying every
+/// ``retryInterval``, finds that it can write and sync again. Disk numbering goes on from the
+/// last durable record; tickets (what callers hold) are never reused, so a lost ticket stays lost.
 public final class Journal: ChangeLog {
     /// The shard this journal belongs to.
     public let shard: Int
@@ -32,6 +38,10 @@ public final class Journal: ChangeLog {
     public let directory: String
     /// When a record counts as durable.
     public let mode: FsyncMode
+    /// Appends wait in ``waitForRoom()`` while more than this many bytes are appended but not written.
+    public let pendingLimit: Int
+    /// How often a degraded journal tries to write and sync again.
+    public static let retryInterval: Duration = .milliseconds(500)
     let operations: JournalFileOperations
 
     let state: Mutex<State>
@@ -40,20 +50,28 @@ public final class Journal: ChangeLog {
 
     /// What the appenders and the writer thread share.
     struct State {
-        /// The number the next appended record gets.
+        /// The disk sequence number the next appended record gets.
         var nextSequence: UInt64
+        /// ticket = disk sequence + ticketOffset; grows by the number of records lost at each failure.
+        var ticketOffset: UInt64 = 0
+        /// Tickets of lost records, ascending.
+        var lost: [ClosedRange<UInt64>] = []
+        /// How frames of the segment appends go to are encoded.
+        var codec: FrameCodec
         /// Encoded records appended since the writer last took them.
         var buffer: [UInt8] = []
-        /// The sequence of the last record in `buffer`.
+        /// The disk sequence of the last record in `buffer`.
         var bufferLast: UInt64 = 0
         /// Earlier record batches and rotations, in order, all before `buffer`.
         var queue: [Pending] = []
-        /// Every record up to this one is durable (as the mode defines it).
+        /// Every record up to this disk sequence is durable (as the mode defines it).
         var acknowledged: UInt64
         /// Tasks waiting for a record to become durable.
         var waiters: [Waiter] = []
-        /// Set once a write or fsync failed (or the journal closed): the journal takes no more records.
+        /// Set while the journal is degraded (or once it is closed): it takes no records.
         var failure: StoreError?
+        /// The failure that lost the latest lost records (kept after the journal heals).
+        var lastLoss: StoreError?
         /// Set by ``close()``; the writer drains, syncs and exits.
         var closing = false
         /// Set when the writer thread has exited.
@@ -64,47 +82,75 @@ public final class Journal: ChangeLog {
         var writerSleeping = false
         /// Bytes in the current segment, counting records not yet written.
         var segmentBytes: Int
+        /// Bytes appended whose write has not completed.
+        var pendingBytes = 0
+        /// Tasks waiting for `pendingBytes` to fall below the limit.
+        var roomWaiters: [CheckedContinuation<Void, Never>] = []
+
+        /// The ticket of disk sequence `sequence` appended now.
+        func ticket(_ sequence: UInt64) -> UInt64 { sequence + self.ticketOffset }
+
+        /// What became of `ticket`.
+        func status(of ticket: UInt64) -> RecordStatus {
+            if self.isLost(ticket) { return .lost }
+            return ticket <= self.acknowledged + self.ticketOffset ? .durable : .pending
+        }
+
+        func isLost(_ ticket: UInt64) -> Bool {
+            var low = 0
+            var high = self.lost.count
+            while low < high {
+                let middle = (low + high) / 2
+                if self.lost[middle].upperBound < ticket { low = middle + 1 } else { high = middle }
+            }
+            return low < self.lost.count && self.lost[low].contains(ticket)
+        }
     }
 
     /// Work queued for the writer ahead of the buffer.
     enum Pending {
-        /// Encoded records, the last of them numbered `last`.
+        /// Encoded records, the last of them numbered `last` (disk sequence).
         case records([UInt8], last: UInt64)
-        /// Start a new segment whose first record is `start`, then resume `done`.
-        case rotate(start: UInt64, done: CheckedContinuation<Result<UInt64, StoreError>, Never>)
+        /// Start a new segment whose first record is `start`, salted with `salt`, then resume `done`.
+        case rotate(start: UInt64, salt: UInt64, done: CheckedContinuation<Result<UInt64, StoreError>, Never>)
     }
 
-    /// A task waiting for `sequence`.
+    /// A task waiting for `ticket`.
     struct Waiter {
-        var sequence: UInt64
+        var ticket: UInt64
         var continuation: CheckedContinuation<Result<Void, StoreError>, Never>
     }
 
     /// A journal appending to the open segment `fd` (positioned at its end, `segmentBytes` long,
-    /// first record `segmentStart`) after record `lastSequence`, which must already be durable.
+    /// first record `segmentStart`, frames encoded by `codec`) after record `lastSequence`, which
+    /// must already be durable.
     init(
         directory: String,
         shard: Int,
         shards: Int,
         mode: FsyncMode,
         fd: Int32,
+        codec: FrameCodec,
         segmentStart: UInt64,
         segmentBytes: Int,
         lastSequence: UInt64,
-        operations: JournalFileOperations = .system
+        operations: JournalFileOperations = .system,
+        pendingLimit: Int = 64 << 20
     ) {
         self.directory = directory
         self.shard = shard
         self.shards = shards
         self.mode = mode
         self.operations = operations
+        self.pendingLimit = pendingLimit
         self.state = Mutex(
-            State(nextSequence: lastSequence + 1, acknowledged: lastSequence, segmentBytes: segmentBytes)
+            State(nextSequence: lastSequence + 1, codec: codec, acknowledged: lastSequence, segmentBytes: segmentBytes)
         )
         DedicatedThread.start(name: "journal-\(shard)") {
             var writer = JournalWriter(
                 journal: self,
                 fd: fd,
+                codec: codec,
                 segmentStart: segmentStart,
                 segmentBytes: segmentBytes,
                 written: lastSequence
@@ -116,50 +162,51 @@ public final class Journal: ChangeLog {
     // MARK: - ChangeLog
 
     /// Encodes `changes` as the next record and queues it for the writer thread; never blocks on I/O.
-    public func append(_ changes: ChangeSet) throws(StoreError) -> UInt64 {
-        var body = BinaryWriter(capacity: 256)
-        body.string(changes.project)
-        body.varint(changes.changes.count)
-        for change in changes.changes { body.change(change) }
-        let length = body.bytes.count + 8
+    public func append(_ changes: ChangeSet, expectedLosses: Int?) throws(StoreError) -> UInt64 {
+        let body = Self.encodeBody(changes)
+        let length = body.count + 8
         guard length <= BinaryFormat.maximumPayload else {
-            throw StoreError(.io, "a request's changes take \(length) bytes, over the record limit")
+            throw StoreError(
+                .io,
+                "a request's changes take \(length) bytes, over the record limit of \(BinaryFormat.maximumPayload)"
+            )
         }
-        // The sequence is the last 8 bytes of the payload, so the checksum of everything before
-        // it is computed here, outside the lock.
-        var lengthBytes = UInt32(length).littleEndian
-        var crc = withUnsafeBytes(of: &lengthBytes) { CRC32C.update(0, $0) }
-        crc = body.bytes.withUnsafeBytes { CRC32C.update(crc, $0) }
-        let (sequence, wake) = try self.state.withLock { state throws(StoreError) -> (UInt64, Bool) in
+        // Checksummed outside the lock with the codec of the segment appended to now; a rotation
+        // in between changes the codec, so the lock re-prepares with the new one (rare).
+        let codec = self.state.withLock { $0.codec }
+        let prepared = codec.prepare(body, trailerBytes: 8)
+        let (ticket, wake) = try self.state.withLock { state throws(StoreError) -> (UInt64, Bool) in
             if let failure = state.failure { throw failure }
+            if let expectedLosses, expectedLosses != state.lost.count {
+                throw StoreError(.notDurable, "journal of shard \(self.shard): earlier records were lost; retry")
+            }
             let sequence = state.nextSequence
             state.nextSequence += 1
-            var sequenceBytes = sequence.littleEndian
-            let checksum = withUnsafeBytes(of: &sequenceBytes) { CRC32C.update(crc, $0) }
-            withUnsafeBytes(of: &lengthBytes) { state.buffer.append(contentsOf: $0) }
-            withUnsafeBytes(of: checksum.littleEndian) { state.buffer.append(contentsOf: $0) }
-            state.buffer.append(contentsOf: body.bytes)
-            withUnsafeBytes(of: &sequenceBytes) { state.buffer.append(contentsOf: $0) }
+            let before = state.buffer.count
+            let frame = state.codec == codec ? prepared : state.codec.prepare(body, trailerBytes: 8)
+            state.codec.append(frame, body: body, trailer: sequence, to: &state.buffer)
+            let size = state.buffer.count - before
             state.bufferLast = sequence
-            state.segmentBytes += BinaryFormat.frameOverhead + length
+            state.segmentBytes += size
+            state.pendingBytes += size
             let wake = state.writerSleeping
             state.writerSleeping = false
-            return (sequence, wake)
+            return (state.ticket(sequence), wake)
         }
         if wake { self.wakeup.signal() }
-        return sequence
+        return ticket
     }
 
-    /// Returns once record `sequence` is durable; throws ``StoreError/Code/notDurable`` when the
-    /// journal failed before it was.
-    public func waitUntilDurable(_ sequence: UInt64) async throws(StoreError) {
-        if let immediate = self.state.withLock({ self.outcome(of: sequence, in: $0) }) {
+    /// Returns once record `ticket` is durable; throws ``StoreError/Code/notDurable`` when it was
+    /// lost or the journal closed before it was durable.
+    public func waitUntilDurable(_ ticket: UInt64) async throws(StoreError) {
+        if let immediate = self.state.withLock({ self.outcome(of: ticket, in: $0) }) {
             return try immediate.get()
         }
         let result: Result<Void, StoreError> = await withCheckedContinuation { continuation in
             let immediate = self.state.withLock { state -> Result<Void, StoreError>? in
-                if let outcome = self.outcome(of: sequence, in: state) { return outcome }
-                state.waiters.append(Waiter(sequence: sequence, continuation: continuation))
+                if let outcome = self.outcome(of: ticket, in: state) { return outcome }
+                state.waiters.append(Waiter(ticket: ticket, continuation: continuation))
                 return nil
             }
             if let immediate { continuation.resume(returning: immediate) }
@@ -167,13 +214,49 @@ public final class Journal: ChangeLog {
         try result.get()
     }
 
-    private func outcome(of sequence: UInt64, in state: State) -> Result<Void, StoreError>? {
-        if sequence <= state.acknowledged { return .success(()) }
-        if let failure = state.failure { return .failure(failure) }
-        if sequence >= state.nextSequence {
-            return .failure(StoreError(.notDurable, "journal of shard \(self.shard): record \(sequence) was never appended"))
+    func outcome(of ticket: UInt64, in state: State) -> Result<Void, StoreError>? {
+        switch state.status(of: ticket) {
+        case .durable:
+            return .success(())
+        case .lost:
+            return .failure(
+                state.lastLoss
+                    ?? StoreError(.notDurable, "journal of shard \(self.shard): the write failed and was dropped")
+            )
+        case .pending:
+            if let failure = state.failure { return .failure(failure) }
+            if ticket >= state.ticket(state.nextSequence) {
+                return .failure(
+                    StoreError(.notDurable, "journal of shard \(self.shard): record \(ticket) was never appended")
+                )
+            }
+            return nil
         }
-        return nil
+    }
+
+    /// Whether record `ticket` is durable, pending or lost.
+    public func status(of ticket: UInt64) -> RecordStatus {
+        self.state.withLock { $0.status(of: ticket) }
+    }
+
+    /// How many failures dropped records.
+    public var losses: Int {
+        self.state.withLock { $0.lost.count }
+    }
+
+    /// Returns once fewer than ``pendingLimit`` bytes are appended but not written (at once
+    /// while degraded or closing: appends throw then anyway).
+    public func waitForRoom() async {
+        let full = self.state.withLock { $0.pendingBytes > self.pendingLimit && $0.failure == nil }
+        guard full else { return }
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let ready = self.state.withLock { state -> Bool in
+                if state.pendingBytes <= self.pendingLimit || state.failure != nil { return true }
+                state.roomWaiters.append(continuation)
+                return false
+            }
+            if ready { continuation.resume() }
+        }
     }
 
     // MARK: - Segments and shutdown
@@ -184,14 +267,20 @@ public final class Journal: ChangeLog {
         self.state.withLock { $0.segmentBytes }
     }
 
-    /// The sequence number of the last record appended (0 when none ever was).
+    /// The ticket of the last record appended (0 when none ever was).
     public var lastAppended: UInt64 {
-        self.state.withLock { $0.nextSequence - 1 }
+        self.state.withLock { $0.ticket($0.nextSequence - 1) }
     }
 
-    /// The failure that stopped the journal, or nil while it accepts records.
+    /// Why the journal is degraded (it refuses appends until a retry succeeds), or nil.
     public var failure: StoreError? {
         self.state.withLock { $0.failure }
+    }
+
+    /// True while a failed write or fsync keeps the journal from taking records (not counting
+    /// a journal that was closed).
+    public var isDegraded: Bool {
+        self.state.withLock { $0.failure != nil && !$0.closing && !$0.finished }
     }
 
     /// Makes every record appended so far go to the current segment, syncs it, and starts a new
@@ -206,8 +295,10 @@ public final class Journal: ChangeLog {
                     state.queue.append(.records(state.buffer, last: state.bufferLast))
                     state.buffer = []
                 }
-                state.queue.append(.rotate(start: state.nextSequence, done: continuation))
-                state.segmentBytes = BinaryFormat.headerSize
+                let salt = UInt64.random(in: 0...UInt64.max)
+                state.queue.append(.rotate(start: state.nextSequence, salt: salt, done: continuation))
+                state.codec = FrameCodec(salt: salt)
+                state.segmentBytes = BinaryFormat.journalHeaderSize
                 let wake = state.writerSleeping
                 state.writerSleeping = false
                 return (nil, wake)
@@ -258,15 +349,20 @@ public final class Journal: ChangeLog {
         return Record(sequence: sequence, project: project, changes: changes)
     }
 
-    /// The encoding of one record, as ``append(_:)`` writes it (for tests and tools).
-    static func encodeRecord(_ changes: ChangeSet, sequence: UInt64) -> [UInt8] {
-        var writer = BinaryWriter()
-        let start = writer.startFrame()
-        writer.string(changes.project)
-        writer.varint(changes.changes.count)
-        for change in changes.changes { writer.change(change) }
-        writer.u64(sequence)
-        writer.finishFrame(at: start)
-        return writer.bytes
+    /// A record's payload without its trailing sequence number.
+    static func encodeBody(_ changes: ChangeSet) -> [UInt8] {
+        var body = BinaryWriter(capacity: 256)
+        body.string(changes.project)
+        body.varint(changes.changes.count)
+        for change in changes.changes { body.change(change) }
+        return body.bytes
+    }
+
+    /// The encoding of one record, as ``append(_:expectedLosses:)`` writes it (for tests and tools).
+    static func encodeRecord(_ changes: ChangeSet, sequence: UInt64, codec: FrameCodec = .plain) -> [UInt8] {
+        let body = self.encodeBody(changes)
+        var bytes: [UInt8] = []
+        codec.append(codec.prepare(body, trailerBytes: 8), body: body, trailer: sequence, to: &bytes)
+        return bytes
     }
 }

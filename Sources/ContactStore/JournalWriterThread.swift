@@ -10,12 +10,17 @@ import Synchronization
 /// for the next turn, so all requests that arrive during one fsync share the next one. In mode
 /// `everysec` the thread also wakes at least once a second to sync written records.
 ///
-/// A failed write or sync is final: every waiter, and every later append, gets
-/// ``StoreError/Code/notDurable``. The thread owns the segment's descriptor; nothing else uses it.
+/// A failed write or sync degrades the journal: the segment is cut back to its durable length,
+/// the records not yet durable are dropped (their waiters get ``StoreError/Code/notDurable``),
+/// appends throw, and every ``Journal/retryInterval`` the thread cuts the segment back again,
+/// writes and syncs a probe, removes it, and on success takes records again. The thread owns
+/// the segment's descriptor; nothing else uses it.
 struct JournalWriter {
     let journal: Journal
     /// The open segment, written with O_APPEND.
     var fd: Int32
+    /// How the open segment's frames are encoded (its salt).
+    var codec: FrameCodec
     /// The first sequence of the open segment.
     var segmentStart: UInt64
     /// Every record up to this one has been written.
@@ -30,9 +35,10 @@ struct JournalWriter {
     /// The buffer the appenders fill next; swapped with theirs each turn to reuse its storage.
     var spare: [UInt8] = []
 
-    init(journal: Journal, fd: Int32, segmentStart: UInt64, segmentBytes: Int, written: UInt64) {
+    init(journal: Journal, fd: Int32, codec: FrameCodec, segmentStart: UInt64, segmentBytes: Int, written: UInt64) {
         self.journal = journal
         self.fd = fd
+        self.codec = codec
         self.segmentStart = segmentStart
         self.written = written
         self.synced = written
@@ -45,7 +51,7 @@ struct JournalWriter {
     private enum Step {
         case write([Journal.Pending])
         case sleep(deadline: UInt64?)
-        case drop([Journal.Pending])
+        case heal
         case exit
     }
 
@@ -56,13 +62,8 @@ struct JournalWriter {
             let step = self.journal.state.withLock { state -> Step in
                 state.writerSleeping = false
                 if state.failure != nil {
-                    let dropped = state.queue
-                    state.queue = []
-                    state.buffer = []
-                    if !dropped.isEmpty { return .drop(dropped) }
                     if state.closing { return .exit }
-                    state.writerSleeping = true
-                    return .sleep(deadline: nil)
+                    return .heal
                 }
                 if !state.queue.isEmpty || !state.buffer.isEmpty {
                     var queue = state.queue
@@ -87,16 +88,20 @@ struct JournalWriter {
                     if deadline > now {
                         _ = self.journal.wakeup.wait(timeout: .now() + .nanoseconds(Int(deadline - now)))
                     }
-                    if self.journal.mode == .everysec, self.written > self.synced, Self.now() >= deadline {
-                        self.syncAfterWrites(force: true)
+                    if self.journal.mode == .everysec, self.written > self.synced, Self.now() >= deadline,
+                        let failure = self.syncAfterWrites(force: true)
+                    {
+                        self.finishTurn(failure: failure, rotations: [], taken: 0)
                     }
                 } else {
                     self.journal.wakeup.wait()
                 }
-            case .drop(let queue):
-                for case .rotate(_, let done) in queue {
-                    done.resume(returning: .failure(self.journal.failure ?? Self.closedError(self.journal)))
-                }
+            case .heal:
+                self.journal.state.withLock { $0.writerSleeping = true }
+                let interval = Journal.retryInterval.components
+                let nanoseconds = Int(interval.seconds) * 1_000_000_000 + Int(interval.attoseconds / 1_000_000_000)
+                _ = self.journal.wakeup.wait(timeout: .now() + .nanoseconds(nanoseconds))
+                self.heal()
             case .exit:
                 self.exit()
                 return
@@ -104,16 +109,58 @@ struct JournalWriter {
         }
     }
 
+    /// One retry of a degraded journal: cut the segment back to its durable length, write and
+    /// sync a probe of zeros (a torn tail, should the process die now), cut it off and sync.
+    /// On success the journal takes records again.
+    private mutating func heal() {
+        let closing = self.journal.state.withLock { $0.closing }
+        if closing { return }
+        let keep = self.writtenBytes
+        let probe = [UInt8](repeating: 0, count: 4096)
+        var error: Int32?
+        if ftruncate(self.fd, off_t(keep)) != 0 {
+            error = errno
+        } else if let failed = probe.withUnsafeBytes({ self.journal.operations.write(self.fd, $0) })
+            ?? self.journal.operations.sync(self.fd)
+        {
+            error = failed
+        } else if ftruncate(self.fd, off_t(keep)) != 0 {
+            error = errno
+        } else if let failed = self.journal.operations.sync(self.fd) {
+            error = failed
+        }
+        if error != nil {
+            _ = ftruncate(self.fd, off_t(keep))
+            return
+        }
+        self.synced = self.written
+        self.syncedBytes = self.writtenBytes
+        self.lastSync = Self.now()
+        let acknowledged = self.written
+        let waiters = self.journal.state.withLock { state -> [Journal.Waiter] in
+            state.failure = nil
+            state.acknowledged = max(state.acknowledged, acknowledged)
+            let snapshot = state
+            let ready = state.waiters.filter { snapshot.status(of: $0.ticket) == .durable }
+            state.waiters.removeAll { snapshot.status(of: $0.ticket) == .durable }
+            return ready
+        }
+        for waiter in waiters { waiter.continuation.resume(returning: .success(())) }
+        SystemError.log("journal of shard \(self.journal.shard): \(self.currentPath) works again; the shard takes writes")
+    }
+
     /// Writes `queue`, syncs as the mode says, and resumes the covered waiters.
     private mutating func turn(_ queue: [Journal.Pending]) {
         var failure: StoreError?
         var rotations: [(CheckedContinuation<Result<UInt64, StoreError>, Never>, UInt64)] = []
+        var taken = 0
         for item in queue {
             switch item {
             case .records(let bytes, let last):
-                guard failure == nil else { continue }
                 // An empty batch marks the appenders' buffer, now in `spare`.
                 let count = bytes.isEmpty ? self.spare.count : bytes.count
+                taken += count
+                guard failure == nil else { continue }
                 let error =
                     bytes.isEmpty
                     ? self.spare.withUnsafeBytes { self.journal.operations.write(self.fd, $0) }
@@ -124,11 +171,11 @@ struct JournalWriter {
                     self.written = last
                     self.writtenBytes += count
                 }
-            case .rotate(let start, let done):
+            case .rotate(let start, let salt, let done):
                 rotations.append((done, start))
                 guard failure == nil else { continue }
                 do throws(StoreError) {
-                    try self.rotate(to: start)
+                    try self.rotate(to: start, salt: salt)
                 } catch {
                     failure = error
                 }
@@ -142,11 +189,10 @@ struct JournalWriter {
         if failure == nil {
             failure = self.syncAfterWrites(force: false)
         }
-        self.finishTurn(failure: failure, rotations: rotations)
+        self.finishTurn(failure: failure, rotations: rotations, taken: taken)
     }
 
     /// Syncs when the mode asks for it; returns the failure, if any.
-    @discardableResult
     private mutating func syncAfterWrites(force: Bool) -> StoreError? {
         guard self.written > self.synced else { return nil }
         switch self.journal.mode {
@@ -158,9 +204,7 @@ struct JournalWriter {
             guard force else { return nil }
         }
         if let error = self.journal.operations.sync(self.fd) {
-            let failure = self.failure("fdatasync of", error)
-            if force { self.finishTurn(failure: failure, rotations: []) }
-            return failure
+            return self.failure("fdatasync of", error)
         }
         self.synced = self.written
         self.syncedBytes = self.writtenBytes
@@ -168,54 +212,87 @@ struct JournalWriter {
         return nil
     }
 
-    /// Publishes the new durable position (or the failure) and resumes whoever it concerns.
-    /// After a failure, cuts the segment back to what was acknowledged (best effort), so records
-    /// whose requests are refused do not come back on the next start.
-    private func finishTurn(
+    /// Publishes the new durable position (or the failure) and resumes whoever it concerns;
+    /// `taken` bytes of appended records were handled in this turn.
+    ///
+    /// After a failure: cuts the segment back to what was acknowledged, so records whose requests
+    /// are refused never come back; drops every record not acknowledged (disk numbering resumes
+    /// after the last acknowledged one, their tickets are marked lost) and degrades the journal.
+    private mutating func finishTurn(
         failure: StoreError?,
-        rotations: [(CheckedContinuation<Result<UInt64, StoreError>, Never>, UInt64)]
+        rotations: [(CheckedContinuation<Result<UInt64, StoreError>, Never>, UInt64)],
+        taken: Int
     ) {
-        let acknowledged = self.journal.mode == .always ? self.synced : self.written
         if failure != nil {
-            let keep = self.journal.mode == .always ? self.syncedBytes : self.writtenBytes
-            if ftruncate(self.fd, off_t(keep)) != 0 {
-                SystemError.log("cannot cut \(self.currentPath) back to \(keep) bytes: \(SystemError.describe(errno))")
+            if self.journal.mode == .always {
+                self.written = self.synced
+                self.writtenBytes = self.syncedBytes
+            }
+            if ftruncate(self.fd, off_t(self.writtenBytes)) != 0 {
+                SystemError.log(
+                    "cannot cut \(self.currentPath) back to \(self.writtenBytes) bytes: "
+                        + "\(SystemError.describe(errno)); retrying"
+                )
             }
         }
-        let ready = self.journal.state.withLock { state -> [Journal.Waiter] in
-            if let failure, state.failure == nil {
-                state.failure = failure
-            }
+        let acknowledged = self.written
+        let keptBytes = self.writtenBytes
+        let codec = self.codec
+        let (ready, failed, room, droppedRotations) = self.journal.state.withLock {
+            state -> ([Journal.Waiter], [Journal.Waiter], [CheckedContinuation<Void, Never>], [Journal.Pending]) in
             state.acknowledged = max(state.acknowledged, acknowledged)
-            if state.failure != nil {
-                let all = state.waiters
-                state.waiters = []
-                return all
+            state.pendingBytes = max(0, state.pendingBytes - taken)
+            var dropped: [Journal.Pending] = []
+            if let failure {
+                if state.failure == nil { state.failure = failure }
+                state.lastLoss = failure
+                let firstLost = state.acknowledged + 1
+                let lastLost = state.nextSequence - 1
+                if lastLost >= firstLost {
+                    state.lost.append(state.ticket(firstLost)...state.ticket(lastLost))
+                    state.ticketOffset += lastLost - firstLost + 1
+                    state.nextSequence = firstLost
+                }
+                dropped = state.queue
+                state.queue = []
+                state.buffer = []
+                state.pendingBytes = 0
+                state.segmentBytes = keptBytes
+                // A rotation may have been requested (switching the appenders to the new
+                // segment's salt) and dropped: appends go on in the segment the writer has open.
+                state.codec = codec
             }
             var ready: [Journal.Waiter] = []
-            state.waiters.removeAll { waiter in
-                guard waiter.sequence <= acknowledged else { return false }
-                ready.append(waiter)
-                return true
+            var failed: [Journal.Waiter] = []
+            var waiting: [Journal.Waiter] = []
+            for waiter in state.waiters {
+                switch state.status(of: waiter.ticket) {
+                case .durable: ready.append(waiter)
+                case .lost: failed.append(waiter)
+                case .pending: if state.failure != nil { failed.append(waiter) } else { waiting.append(waiter) }
+                }
             }
-            return ready
-        }
-        let stop = failure ?? self.journal.failure
-        for waiter in ready {
-            if waiter.sequence <= acknowledged {
-                waiter.continuation.resume(returning: .success(()))
-            } else {
-                waiter.continuation.resume(returning: .failure(stop ?? Self.closedError(self.journal)))
+            state.waiters = waiting
+            var room: [CheckedContinuation<Void, Never>] = []
+            if state.pendingBytes <= self.journal.pendingLimit || state.failure != nil {
+                room = state.roomWaiters
+                state.roomWaiters = []
             }
+            return (ready, failed, room, dropped)
         }
+        let stop = failure ?? self.journal.failure ?? Self.closedError(self.journal)
+        for waiter in ready { waiter.continuation.resume(returning: .success(())) }
+        for waiter in failed { waiter.continuation.resume(returning: .failure(stop)) }
+        for waiter in room { waiter.resume() }
         for (done, start) in rotations {
             done.resume(returning: failure.map { .failure($0) } ?? .success(start))
         }
+        for case .rotate(_, _, let done) in droppedRotations { done.resume(returning: .failure(stop)) }
     }
 
     /// Ends the open segment (synced, so no later segment can outlive a torn end of this one) and
-    /// starts `journal.C.I.<start>` with its header, synced, and the folder synced.
-    private mutating func rotate(to start: UInt64) throws(StoreError) {
+    /// starts `journal.C.I.<start>` salted with `salt` (see ``JournalSegment/create``).
+    private mutating func rotate(to start: UInt64, salt: UInt64) throws(StoreError) {
         if start == self.segmentStart { return }
         if self.written > self.synced {
             if let error = self.journal.operations.sync(self.fd) { throw self.failure("fdatasync of", error) }
@@ -223,40 +300,25 @@ struct JournalWriter {
             self.syncedBytes = self.writtenBytes
             self.lastSync = Self.now()
         }
-        let name = DataDirectory.FileName(
-            kind: .journal,
-            shards: self.journal.shards,
-            shard: self.journal.shard,
-            sequence: start
-        )
-        let path = DataDirectory.path(self.journal.directory, name.name)
-        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw self.failure("creating", errno, path: path) }
-        let header = BinaryFormat.encode(
-            BinaryFormat.Header(
-                magic: BinaryFormat.journalMagic,
-                shard: UInt32(self.journal.shard),
-                shards: UInt32(self.journal.shards),
-                sequence: start
-            )
-        )
-        if let error = header.withUnsafeBytes({ self.journal.operations.write(fd, $0) })
-            ?? self.journal.operations.sync(fd)
-        {
-            close(fd)
-            throw self.failure("write to", error, path: path)
-        }
+        let opened: JournalSegment.Opened
         do throws(StoreError) {
-            try DataDirectory.syncDirectory(self.journal.directory)
+            opened = try JournalSegment.create(
+                directory: self.journal.directory,
+                shard: self.journal.shard,
+                shards: self.journal.shards,
+                start: start,
+                salt: salt,
+                operations: self.journal.operations
+            )
         } catch {
-            close(fd)
             throw self.failure(error.message)
         }
         close(self.fd)
-        self.fd = fd
+        self.fd = opened.fd
+        self.codec = opened.codec
         self.segmentStart = start
-        self.writtenBytes = header.count
-        self.syncedBytes = header.count
+        self.writtenBytes = opened.bytes
+        self.syncedBytes = opened.bytes
     }
 
     /// Syncs what is written, closes the segment and wakes whoever waits in ``Journal/close()``.
@@ -269,21 +331,24 @@ struct JournalWriter {
         self.fd = -1
         let acknowledged = self.journal.failure == nil && failure == nil ? self.written : self.synced
         let closed = Self.closedError(self.journal)
-        let (waiters, closeWaiters) = self.journal.state.withLock { state in
+        let (waiters, closeWaiters, room) = self.journal.state.withLock { state in
             if let failure, state.failure == nil { state.failure = failure }
             if state.failure == nil { state.failure = closed }
             state.acknowledged = max(state.acknowledged, acknowledged)
             state.finished = true
-            let waiters = state.waiters
+            let waiters = state.waiters.map { ($0, state.status(of: $0.ticket) == .durable) }
             state.waiters = []
             let closeWaiters = state.closeWaiters
             state.closeWaiters = []
-            return (waiters, closeWaiters)
+            let room = state.roomWaiters
+            state.roomWaiters = []
+            return (waiters, closeWaiters, room)
         }
         let stop = self.journal.failure ?? closed
-        for waiter in waiters {
-            waiter.continuation.resume(returning: waiter.sequence <= acknowledged ? .success(()) : .failure(stop))
+        for (waiter, durable) in waiters {
+            waiter.continuation.resume(returning: durable ? .success(()) : .failure(stop))
         }
+        for waiter in room { waiter.resume() }
         for waiter in closeWaiters { waiter.resume() }
     }
 
@@ -297,9 +362,10 @@ struct JournalWriter {
     private func failure(_ message: String) -> StoreError {
         let error = StoreError(
             .notDurable,
-            "journal of shard \(self.journal.shard): \(message); the shard accepts no more writes"
+            "journal of shard \(self.journal.shard): \(message); "
+                + "the shard is degraded and refuses writes until the journal works again"
         )
-        SystemError.log("FATAL: \(error.message)")
+        SystemError.log("ERROR: \(error.message)")
         return error
     }
 

@@ -27,6 +27,60 @@ public struct ProjectState: Sendable {
         public var changes: [Change]
         /// For a replay: the journal sequence number that makes the original durable.
         public var replayOf: UInt64?
+        /// What ``revert(_:)`` needs to take the changes back.
+        public var undo = Undo()
+    }
+
+    /// How to take one request's changes back: every contact it touched as it was before, and
+    /// the key it remembered.
+    public struct Undo: Sendable {
+        /// Each touched contact's external id and its state before the request (nil: it did not exist).
+        var contacts: [(externalId: String, previous: Contact?)] = []
+        /// The idempotency key the request remembered, if any.
+        var key: String?
+    }
+
+    /// The most month buckets a contact's `stats` may hold (100 years of months); a message that
+    /// would add a bucket beyond it fails.
+    public static let maximumStatsBuckets = 1_200
+
+    /// Collects one request's changes: each contact once, in its final state, in the order it
+    /// was first changed (PROTOCOL.md section 8), and how to undo them.
+    private struct Changes {
+        var changes: [Change] = []
+        var undo = Undo()
+        private var positions: [String: Int] = [:]
+
+        /// Records that `contact` is now stored; `previous` is what was stored before this change.
+        mutating func put(_ contact: Contact, previous: Contact?) {
+            if let index = self.positions[contact.externalId] {
+                self.changes[index] = .put(contact)
+                return
+            }
+            self.positions[contact.externalId] = self.changes.count
+            self.changes.append(.put(contact))
+            self.undo.contacts.append((contact.externalId, previous))
+        }
+
+        /// Records that `previous` was deleted.
+        mutating func delete(_ previous: Contact) {
+            self.positions[previous.externalId] = self.changes.count
+            self.changes.append(.delete(externalId: previous.externalId))
+            self.undo.contacts.append((previous.externalId, previous))
+        }
+    }
+
+    /// Takes back the changes of a request that ran on this state (the newest not yet taken
+    /// back): its journal record failed.
+    public mutating func revert(_ undo: Undo) {
+        if let key = undo.key { self.idempotency.forget(key) }
+        for (externalId, previous) in undo.contacts.reversed() {
+            if let previous {
+                self.contacts.put(previous)
+            } else {
+                _ = self.contacts.remove(externalId)
+            }
+        }
     }
 
     // MARK: - Replay
@@ -73,11 +127,11 @@ public struct ProjectState: Sendable {
     private mutating func idempotent(
         _ key: String?,
         context: WriteContext,
-        _ body: (inout ProjectState) -> (ResponseWriter, [Change])
+        _ body: (inout ProjectState) -> (ResponseWriter, Changes)
     ) -> Outcome {
         guard let key else {
-            let (writer, changes) = body(&self)
-            return Outcome(body: writer.body, status: .ok, changes: changes)
+            let (writer, collected) = body(&self)
+            return Outcome(body: writer.body, status: .ok, changes: collected.changes, undo: collected.undo)
         }
         if let entry = self.idempotency[key] {
             guard entry.record.fingerprint == context.fingerprint else {
@@ -87,13 +141,15 @@ public struct ProjectState: Sendable {
             }
             return Outcome(body: entry.record.response, status: .ok, changes: [], replayOf: entry.sequence)
         }
-        let (writer, bodyChanges) = body(&self)
-        var changes = bodyChanges
+        let (writer, collected) = body(&self)
+        var changes = collected.changes
+        var undo = collected.undo
         let record = IdempotencyRecord(key: key, fingerprint: context.fingerprint, response: writer.body, at: context.now)
         changes.append(.remember(record))
+        undo.key = key
         // The journal assigns the sequence number later; the actor fixes it with `noteSequence`.
         self.idempotency.remember(record, sequence: UInt64.max)
-        return Outcome(body: record.response, status: .ok, changes: changes)
+        return Outcome(body: record.response, status: .ok, changes: changes, undo: undo)
     }
 
     /// Records the journal sequence number of the request that remembered `key`.
@@ -131,12 +187,12 @@ public struct ProjectState: Sendable {
         return Outcome(body: writer.body, status: .ok, changes: [])
     }
 
-    private mutating func upsert(_ entries: [UpsertEntry], context: WriteContext) -> (ResponseWriter, [Change]) {
+    private mutating func upsert(_ entries: [UpsertEntry], context: WriteContext) -> (ResponseWriter, Changes) {
         var inserted: [String] = []
         var updated: [String] = []
         var failed: [String] = []
         var errors: [EntryError] = []
-        var changes: [Change] = []
+        var changes = Changes()
         for (index, entry) in entries.enumerated() {
             switch entry {
             case .invalid(let id, let error):
@@ -174,9 +230,12 @@ public struct ProjectState: Sendable {
                     updated.append(id)
                     if contact.profile != result.serialized {
                         contact.profile = Self.compact(result.serialized)
-                        contact.updatedAt = context.now
+                        // Never backwards, even when the clock was set back since the last update.
+                        contact.updatedAt = Timestamp(
+                            milliseconds: max(context.now.milliseconds, contact.updatedAt.milliseconds)
+                        )
                         self.contacts.put(contact, at: position)
-                        changes.append(.put(contact))
+                        changes.put(contact, previous: existing)
                     }
                 } else {
                     let contact = Contact(
@@ -187,7 +246,7 @@ public struct ProjectState: Sendable {
                         updatedAt: context.now
                     )
                     self.contacts.put(contact, at: position)
-                    changes.append(.put(contact))
+                    changes.put(contact, previous: nil)
                     inserted.append(id)
                 }
             }
@@ -207,14 +266,14 @@ public struct ProjectState: Sendable {
         return bytes.withUnsafeBufferPointer { Array($0) }
     }
 
-    private mutating func delete(_ ids: [String]) -> (ResponseWriter, [Change]) {
+    private mutating func delete(_ ids: [String]) -> (ResponseWriter, Changes) {
         var deleted: [String] = []
         var notFound: [String] = []
-        var changes: [Change] = []
+        var changes = Changes()
         for id in ids {
-            if self.contacts.remove(id) != nil {
+            if let previous = self.contacts.remove(id) {
                 deleted.append(id)
-                changes.append(.delete(externalId: id))
+                changes.delete(previous)
             } else {
                 notFound.append(id)
             }
@@ -228,11 +287,11 @@ public struct ProjectState: Sendable {
     private mutating func recordMessages(
         _ messages: [MessageEntry],
         context: WriteContext
-    ) -> (ResponseWriter, [Change]) {
+    ) -> (ResponseWriter, Changes) {
         var recorded: [String] = []
         var failed: [String] = []
         var errors: [EntryError] = []
-        var changes: [Change] = []
+        var changes = Changes()
         for (index, message) in messages.enumerated() {
             switch message {
             case .invalid(let id, let error):
@@ -247,9 +306,23 @@ public struct ProjectState: Sendable {
                     )
                     continue
                 }
+                let previous = contact
+                let buckets = contact.stats.buckets.count
                 contact.stats.record(at: at ?? context.now)
+                if contact.stats.buckets.count > Self.maximumStatsBuckets && contact.stats.buckets.count > buckets {
+                    failed.append(id)
+                    errors.append(
+                        EntryError(
+                            index: index,
+                            id: id,
+                            error: "stats hold at most \(Self.maximumStatsBuckets) months per contact; "
+                                + "this message would add another month"
+                        )
+                    )
+                    continue
+                }
                 self.contacts.put(contact, at: position)
-                changes.append(.put(contact))
+                changes.put(contact, previous: previous)
                 recorded.append(id)
             }
         }

@@ -17,6 +17,10 @@ enum Recovery {
         var size: Int
         /// False when the segment's header itself was torn (the segment holds no record).
         var headerValid: Bool
+        /// The header's format version (1: unsalted frames, 2: salted).
+        var version: UInt32
+        /// The salt of a version 2 segment's frames.
+        var salt: UInt64 = 0
     }
 
     /// What one shard of the folder's layout holds.
@@ -117,17 +121,26 @@ enum Recovery {
             header.shard == UInt32(name.shard), header.shards == UInt32(name.shards), header.sequence == name.sequence
         else {
             // A segment is created with its header synced before any record goes in: a bad
-            // header with nothing valid after it is a crash during creation.
-            if let valid = BinaryFormat.nextValidFrame(in: bytes, from: 0) {
-                throw damaged(0, "bad segment header, but a valid record follows at byte \(valid)")
+            // header is a crash during creation only when nothing follows where the header ends.
+            if bytes.count > BinaryFormat.journalHeaderSize {
+                throw damaged(0, "bad segment header, and \(bytes.count) bytes follow it")
             }
             guard isLast else { throw damaged(0, "bad segment header in a segment that is not the last") }
-            return Segment(name: name, path: path, validEnd: 0, size: bytes.count, headerValid: false)
+            return Segment(name: name, path: path, validEnd: 0, size: bytes.count, headerValid: false, version: 0)
         }
-        var offset = BinaryFormat.headerSize
+        let codec = FrameCodec(header: header)
+        var offset = header.size
         while offset < bytes.count {
-            guard let payload = BinaryFormat.frame(in: bytes, at: offset) else {
-                if let valid = BinaryFormat.nextValidFrame(in: bytes, from: offset + 1) {
+            guard let payload = codec.frame(in: bytes, at: offset) else {
+                // Only a frame that passes its (salted) checksums, decodes completely and carries
+                // a sequence number this segment can still hold counts as a valid following record.
+                let first = expected
+                let valid = codec.nextValidFrame(in: bytes, from: offset + 1) { payload in
+                    let bytes = UnsafeRawBufferPointer(rebasing: bytes[payload])
+                    guard let record = try? Journal.decodeRecord(bytes) else { return false }
+                    return record.sequence >= first && record.sequence - first <= UInt64(bytes.count)
+                }
+                if let valid {
                     throw damaged(offset, "checksum mismatch, but a valid record follows at byte \(valid)")
                 }
                 guard isLast else {
@@ -144,43 +157,50 @@ enum Recovery {
             guard record.sequence == expected else {
                 throw damaged(offset, "record \(record.sequence) where record \(expected) was expected")
             }
+            // Everything loaded at start is durable: remembered keys get sequence 0, which every
+            // journal counts as durable whatever its numbering (it restarts after a layout change).
             projects[record.project, default: ProjectState(name: record.project)]
-                .apply(record.changes, sequence: record.sequence)
+                .apply(record.changes, sequence: 0)
             expected += 1
             offset = payload.upperBound
         }
-        return Segment(name: name, path: path, validEnd: min(offset, bytes.count), size: bytes.count, headerValid: true)
+        return Segment(
+            name: name,
+            path: path,
+            validEnd: min(offset, bytes.count),
+            size: bytes.count,
+            headerValid: true,
+            version: header.version,
+            salt: header.salt
+        )
     }
 
     // MARK: - Preparing the journal
 
     /// Opens the segment new records of shard `shard` go to, ready for appending: the last
     /// replayed segment with its torn tail truncated (and synced), or a new segment starting
-    /// after `lastSequence`. Returns the descriptor, the segment's start and its size.
+    /// after `lastSequence` (also when the last segment is of the old format, version 1, so new
+    /// records are always salted). Returns the descriptor, codec, the segment's start and size.
     static func openForAppend(
         _ loaded: LoadedShard,
         shard: Int,
         shards: Int,
         directory: String
-    ) throws(StoreError) -> (fd: Int32, start: UInt64, bytes: Int) {
+    ) throws(StoreError) -> (fd: Int32, codec: FrameCodec, start: UInt64, bytes: Int) {
+        let next = loaded.lastSequence + 1
         guard let last = loaded.segments.last else {
-            let start = loaded.lastSequence + 1
-            let fd = try self.createSegment(directory: directory, shard: shard, shards: shards, start: start)
-            return (fd, start, BinaryFormat.headerSize)
+            let opened = try self.create(directory: directory, shard: shard, shards: shards, start: next)
+            return (opened.fd, opened.codec, next, opened.bytes)
+        }
+        if !last.headerValid || (last.version == 1 && last.name.sequence == next) {
+            // A torn header, or an old-format segment without records: replaced by a new one.
+            if !last.headerValid { SystemError.log("\(last.path): rewrote a torn segment header") }
+            let opened = try self.create(directory: directory, shard: shard, shards: shards, start: next)
+            return (opened.fd, opened.codec, next, opened.bytes)
         }
         let fd = open(last.path, O_WRONLY | O_APPEND | O_CLOEXEC)
         guard fd >= 0 else { throw StoreError(.io, "\(last.path): cannot open: \(SystemError.describe(errno))") }
-        var bytes = last.validEnd
-        if !last.headerValid {
-            let header = self.header(shard: shard, shards: shards, start: last.name.sequence)
-            if ftruncate(fd, 0) != 0 || header.withUnsafeBytes({ DataDirectory.writeAll(fd, $0) }) != nil {
-                let error = errno
-                close(fd)
-                throw StoreError(.io, "\(last.path): cannot rewrite the torn header: \(SystemError.describe(error))")
-            }
-            SystemError.log("\(last.path): rewrote a torn segment header")
-            bytes = header.count
-        } else if last.validEnd < last.size {
+        if last.validEnd < last.size {
             guard ftruncate(fd, off_t(last.validEnd)) == 0 else {
                 let error = errno
                 close(fd)
@@ -196,37 +216,26 @@ enum Recovery {
             close(fd)
             throw StoreError(.io, "\(last.path): fsync failed: \(SystemError.describe(error))")
         }
-        return (fd, last.name.sequence, bytes)
+        if last.version == 1 {
+            // Old format with records: keep it as it is and append to a new, salted segment.
+            close(fd)
+            let opened = try self.create(directory: directory, shard: shard, shards: shards, start: next)
+            return (opened.fd, opened.codec, next, opened.bytes)
+        }
+        return (fd, FrameCodec(salt: last.salt), last.name.sequence, last.validEnd)
     }
 
     /// Creates segment `start` of shard `shard` holding only its header, synced with the folder.
-    static func createSegment(directory: String, shard: Int, shards: Int, start: UInt64) throws(StoreError) -> Int32 {
-        let name = DataDirectory.FileName(kind: .journal, shards: shards, shard: shard, sequence: start)
-        let path = DataDirectory.path(directory, name.name)
-        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw StoreError(.io, "\(path): cannot create: \(SystemError.describe(errno))") }
-        let header = self.header(shard: shard, shards: shards, start: start)
-        if let error = header.withUnsafeBytes({ DataDirectory.writeAll(fd, $0) }) ?? (fsync(fd) == 0 ? nil : errno) {
-            close(fd)
-            throw StoreError(.io, "\(path): cannot write: \(SystemError.describe(error))")
-        }
+    static func create(
+        directory: String,
+        shard: Int,
+        shards: Int,
+        start: UInt64
+    ) throws(StoreError) -> JournalSegment.Opened {
         do throws(StoreError) {
-            try DataDirectory.syncDirectory(directory)
+            return try JournalSegment.create(directory: directory, shard: shard, shards: shards, start: start)
         } catch {
-            close(fd)
-            throw error
+            throw StoreError(.io, error.message)
         }
-        return fd
-    }
-
-    private static func header(shard: Int, shards: Int, start: UInt64) -> [UInt8] {
-        BinaryFormat.encode(
-            BinaryFormat.Header(
-                magic: BinaryFormat.journalMagic,
-                shard: UInt32(shard),
-                shards: UInt32(shards),
-                sequence: start
-            )
-        )
     }
 }

@@ -29,6 +29,12 @@ public final class Shard: Sendable {
         }
     }
 
+    /// True while the shard's journal is degraded: a write or fsync failed, writes get 503 and
+    /// reads are answered from the last durable state until a retry finds the journal working.
+    public var isDegraded: Bool {
+        (self.log as? Journal)?.isDegraded ?? false
+    }
+
     /// Every project of the shard.
     public var allProjects: [Project] {
         self.projects.withLock { Array($0.values) }

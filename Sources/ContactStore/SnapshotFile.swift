@@ -181,6 +181,7 @@ enum SnapshotFile {
             StoreError(.damaged, "\(path): damaged snapshot block at byte \(offset) (\(detail))")
         }
         guard let header = BinaryFormat.decodeHeader(bytes), header.magic == BinaryFormat.snapshotMagic,
+            header.version == 1,
             header.shard == UInt32(name.shard), header.shards == UInt32(name.shards), header.sequence == name.sequence
         else {
             throw damaged(0, "bad file header")

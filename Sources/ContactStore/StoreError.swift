@@ -2,7 +2,7 @@
 public struct StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     /// What kind of failure.
     public enum Code: Sendable, Equatable {
-        /// A journal write or fsync failed; the shard accepts no more writes.
+        /// A journal write or fsync failed (the shard is degraded until it works again), or the store is closing.
         case notDurable
         /// Stored data is damaged; the daemon cannot start.
         case damaged

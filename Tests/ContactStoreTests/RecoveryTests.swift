@@ -151,4 +151,73 @@ struct RecoveryTests {
         print("recovered \(count) contacts in \(elapsed)")
         await store.closeWithoutSnapshot()
     }
+
+    /// A client's idempotency key holding an ASCII-only, checksum-valid (format 1) journal frame
+    /// of a well-formed record with the next sequence: when a crash tears the record holding the
+    /// key 5 bytes before its end, the start succeeds and drops the torn record.
+    @Test func forgedFrameInsideATornRecordDoesNotStopTheStart() async throws {
+        let directory = TemporaryDirectory("forged")
+        defer { directory.remove() }
+        let store = try await openStore(directory)
+        let client = Client(store, project: "p")
+        try await client.upsert(["a"])
+        let expected = await dump(store)
+        // Record 2 holds the key; the forged frame claims to be record 3.
+        var forged: [UInt8] = []
+        for attempt in 0... {
+            let changes = ChangeSet(project: "p", changes: [.delete(externalId: "a\(attempt)")])
+            forged = Journal.encodeRecord(changes, sequence: 3, codec: .plain)
+            if forged.allSatisfy({ $0 < 0x80 }) { break }
+        }
+        let key = String(decoding: forged, as: UTF8.self)
+        try await client.upsert(["b"], key: String(JSONWriter.string(.string(key)).dropFirst().dropLast()))
+        await store.closeWithoutSnapshot()
+
+        let segment = try #require(directory.files("journal").last)
+        let bytes = directory.read(segment)
+        let frames = journalFrames(bytes)
+        #expect(frames.count == 2)
+        let torn = frames[1]
+        #expect(bytes.count == torn.offset + torn.size)
+        // The forged frame is inside the torn record, intact.
+        #expect(bytes[torn.offset...].firstRange(of: forged) != nil)
+        directory.write(segment, Array(bytes[..<(bytes.count - 5)]))
+        let reopened = try await openStore(directory)
+        #expect(await dump(reopened) == expected)
+        #expect(directory.read(segment).count == torn.offset)
+        try await reopened.close()
+    }
+
+    /// Segments of journal format 1 (unsalted, 32-byte header) still load; new records go to a
+    /// new format 2 segment, and everything survives the next restart.
+    @Test func formatOneSegmentsStillLoad() async throws {
+        let directory = TemporaryDirectory("format1")
+        defer { directory.remove() }
+        try DataDirectory.createDirectory(directory.path)
+        let contact = Contact(
+            id: ContactID(high: 1, low: 2),
+            externalId: "old",
+            profile: Array(#"{"id":"old"}"#.utf8),
+            createdAt: Timestamp(milliseconds: 1),
+            updatedAt: Timestamp(milliseconds: 1)
+        )
+        var bytes = BinaryFormat.encode(
+            BinaryFormat.Header(magic: BinaryFormat.journalMagic, shard: 0, shards: 1, sequence: 1)
+        )
+        #expect(bytes.count == 32)
+        bytes += Journal.encodeRecord(ChangeSet(project: "p", changes: [.put(contact)]), sequence: 1)
+        bytes += Journal.encodeRecord(ChangeSet(project: "p", changes: [.delete(externalId: "none")]), sequence: 2)
+        directory.write("journal.1.0.0000000000000001", bytes)
+        var store = try await openStore(directory)
+        #expect(await store.project(named: "p").snapshot().contacts["old"] == contact)
+        try await Client(store, project: "p").upsert(["new"])
+        #expect(directory.files("journal") == ["journal.1.0.0000000000000001", "journal.1.0.0000000000000003"])
+        let header = directory.read("journal.1.0.0000000000000003").withUnsafeBytes { BinaryFormat.decodeHeader($0) }
+        #expect(header?.version == 2)
+        let expected = await dump(store)
+        await store.closeWithoutSnapshot()
+        store = try await openStore(directory)
+        #expect(await dump(store) == expected)
+        try await store.close()
+    }
 }

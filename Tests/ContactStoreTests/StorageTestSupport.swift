@@ -153,13 +153,16 @@ func openStore(
     )
 }
 
-/// The frames of a journal segment: (offset, length including the 8-byte prefix).
-func journalFrames(_ bytes: [UInt8]) -> [(offset: Int, size: Int)] {
-    var frames: [(Int, Int)] = []
+/// The frames of a journal segment (either format version): offset, size including the
+/// prefix, and the payload's range.
+func journalFrames(_ bytes: [UInt8]) -> [(offset: Int, size: Int, payload: Range<Int>)] {
+    var frames: [(Int, Int, Range<Int>)] = []
     bytes.withUnsafeBytes { buffer in
-        var offset = BinaryFormat.headerSize
-        while let payload = BinaryFormat.frame(in: buffer, at: offset) {
-            frames.append((offset, payload.upperBound - offset))
+        guard let header = BinaryFormat.decodeHeader(buffer) else { return }
+        let codec = FrameCodec(header: header)
+        var offset = header.size
+        while let payload = codec.frame(in: buffer, at: offset) {
+            frames.append((offset, payload.upperBound - offset, payload))
             offset = payload.upperBound
         }
     }

@@ -132,3 +132,23 @@ def test_only_processed_requests_are_remembered(tmp_path):
     assert reply["statusCode"] == 200 and "replayed" not in reply
     connection.close()
     assert daemon.terminate() == 0
+
+
+def test_retry_after_a_crash_and_a_change_of_shards_is_replayed(tmp_path):
+    """A key applied under --shards 2, then SIGKILL and a restart with --shards 3: the retry gets
+    the same response with "replayed":true and the $inc is applied once (no 503)."""
+    daemon = Daemon(tmp_path, "--shards", "2")
+    daemon.start()
+    connection = Connection(daemon.socket_path)
+    first = raw(connection, inc("reshard", request_id=1))
+    assert first.startswith('{"statusCode":200,"success":true'), first
+    connection.close()
+    daemon.kill()
+    daemon.extra_args = ["--shards", "3"]
+    daemon.start()
+    connection = Connection(daemon.socket_path)
+    second = raw(connection, inc("reshard", request_id=1))
+    assert second == first[:-len(',"requestId":1}')] + ',"replayed":true,"requestId":1}', second
+    assert counter(connection)["n"] == 1
+    connection.close()
+    assert daemon.terminate() == 0
