@@ -2,7 +2,7 @@
 ///
 /// Kept in memory only (``inMemory(shardCount:)``) or in a data folder with a journal per shard
 /// and periodic snapshots (``open(directory:shardCount:fsync:snapshotInterval:journalLimitBytes:)``,
-/// in ContactStore+Persistence.swift).
+/// in ContactStore+Opening.swift, +Snapshots.swift and +Closing.swift).
 public final class ContactStore: Sendable {
     /// The shards.
     public let shards: [Shard]

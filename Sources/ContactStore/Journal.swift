@@ -17,7 +17,7 @@ struct JournalFileOperations: Sendable {
 }
 
 /// A shard's write-ahead journal: a ``ChangeLog`` whose records are written and fsynced by a
-/// dedicated writer thread, with group commit (see JournalWriterThread.swift).
+/// dedicated writer thread, with group commit (see JournalWriter.swift).
 ///
 /// ``append(_:expectedLosses:)`` only encodes the change set into an in-memory buffer under a
 /// mutex and returns its ticket; the writer thread takes everything pending, writes it with one
