@@ -60,6 +60,9 @@ struct Bench: ParsableCommand {
     @Flag(help: "Before the run, insert every id of the id space once (as --load does, not measured), so reads find them.")
     var preload = false
 
+    @Option(help: "Also report write throughput and the slowest batch for each slice of this many seconds of the window.")
+    var interval: Double?
+
     @Option(help: "Insert this many distinct seed contacts (ids u0…uN-1) as fast as possible, then stop.")
     var load: Int?
 
@@ -103,6 +106,7 @@ struct Bench: ParsableCommand {
         if let requests = self.requests, requests < 1 { throw ValidationError("--requests must be at least 1") }
         if let load = self.load, load < 1 { throw ValidationError("--load must be at least 1") }
         guard (0...100).contains(self.reads) else { throw ValidationError("--reads must be a percent, 0 to 100") }
+        if let interval = self.interval, interval <= 0 { throw ValidationError("--interval must be positive") }
         if let readBatch = self.readBatch, readBatch < 1 { throw ValidationError("--read-batch must be at least 1") }
         if self.load != nil, self.reads > 0 || self.preload {
             throw ValidationError("--load inserts only: it takes neither --reads nor --preload")
@@ -144,6 +148,7 @@ struct Bench: ParsableCommand {
             loader.pipeline = 4
             loader.duration = nil
             loader.requests = nil
+            loader.interval = nil
             let loaded = try loader.runLoad(codec: codec, socket: socket, target: target)
             guard loaded.errors == 0, loaded.failures.isEmpty else {
                 throw BenchFailure("the preload of \(self.ids) contacts failed: \(loaded.errors) error(s) \(loaded.failures)")
@@ -181,7 +186,8 @@ struct Bench: ParsableCommand {
                     batch: self.batch, pipeline: self.pipeline, ids: source, quota: quota,
                     trackedIDSpace: tracked, stallTimeoutNanoseconds: UInt64(self.stallTimeout * 1e9),
                     readPercent: self.load == nil ? self.reads : 0, readBatch: self.readBatch ?? self.batch,
-                    readChooser: SplitMix64(seed: ~(self.seed &+ UInt64(index) &* 0x9E37_79B9_7F4A_7C15))
+                    readChooser: SplitMix64(seed: ~(self.seed &+ UInt64(index) &* 0x9E37_79B9_7F4A_7C15)),
+                    intervalNanoseconds: self.interval.map { UInt64($0 * 1e9) } ?? 0
                 )
             )
         }

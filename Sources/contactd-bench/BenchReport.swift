@@ -37,6 +37,15 @@ struct BenchReport: Encodable {
         var misses: Int
     }
 
+    /// Throughput over time (`--interval`): the window cut into slices of `seconds`.
+    struct Intervals: Encodable {
+        var seconds: Double
+        /// Write contacts per second in each slice (the last one may be shorter).
+        var contactsPerSecond: [Double]
+        /// The slowest write batch answered in each slice, µs.
+        var maxLatencyMicros: [UInt64]
+    }
+
     var target: String
     var mode: String
     var mix: String
@@ -56,6 +65,8 @@ struct BenchReport: Encodable {
     var latencyMicros: Latency
     /// Reads, in a mixed run; nil otherwise.
     var reads: Reads?
+    /// Throughput over time, with `--interval`; nil otherwise.
+    var intervals: Intervals?
     /// Contacts inserted by `--preload` before the run (not counted anywhere else).
     var preloaded: Int?
     /// Non-200 replies plus failed entries plus requests never answered.
@@ -79,6 +90,8 @@ struct BenchReport: Encodable {
         var latency = Histogram<UInt64>(lowestDiscernibleValue: 1, highestTrackableValue: ConnectionReport.highestLatency)
         var readLatency = Histogram<UInt64>(lowestDiscernibleValue: 1, highestTrackableValue: ConnectionReport.highestLatency)
         var reads = (window: 0, windowContacts: 0, contacts: 0, misses: 0)
+        var sliceContacts: [Int] = []
+        var sliceMax: [UInt64] = []
         var touched = IDBitset(space: 0)
         var lastReply = timing.start
         self.requests = 0
@@ -92,6 +105,14 @@ struct BenchReport: Encodable {
         for report in reports {
             latency.add(report.latency)
             readLatency.add(report.readLatency)
+            for (slice, contacts) in report.intervalContacts.enumerated() {
+                while sliceContacts.count <= slice {
+                    sliceContacts.append(0)
+                    sliceMax.append(0)
+                }
+                sliceContacts[slice] += contacts
+                sliceMax[slice] = Swift.max(sliceMax[slice], report.intervalMaxLatency[slice])
+            }
             reads.window += report.windowReads
             reads.windowContacts += report.windowReadContacts
             reads.contacts += report.readContacts
@@ -120,6 +141,23 @@ struct BenchReport: Encodable {
         self.requestsPerSecond = self.seconds > 0 ? Double(self.requests) / self.seconds : 0
         self.contactsPerSecond = self.seconds > 0 ? Double(self.contacts) / self.seconds : 0
         self.latencyMicros = Latency(latency)
+        if let plan = plans.first, plan.intervalNanoseconds > 0 {
+            let slice = Double(plan.intervalNanoseconds) / 1e9
+            let slices = Swift.max(Int((self.seconds / slice).rounded(.up)), sliceContacts.count)
+            while sliceContacts.count < slices {
+                sliceContacts.append(0)
+                sliceMax.append(0)
+            }
+            let window = self.seconds
+            self.intervals = Intervals(
+                seconds: slice,
+                contactsPerSecond: sliceContacts.enumerated().map { index, contacts in
+                    let length = Swift.min(slice, window - Double(index) * slice)
+                    return length > 0 ? Double(contacts) / length : 0
+                },
+                maxLatencyMicros: sliceMax
+            )
+        }
         if let plan = plans.first, plan.readPercent > 0 {
             self.reads = Reads(
                 percent: plan.readPercent, batch: plan.readBatch, requests: reads.window,
@@ -159,6 +197,13 @@ struct BenchReport: Encodable {
                 ], at: 4)
         }
         if let preloaded = self.preloaded { lines.insert("preloaded: \(preloaded) contacts", at: 1) }
+        if let intervals = self.intervals {
+            lines.append(
+                "contacts/s per \(intervals.seconds) s: " + intervals.contactsPerSecond.map(rate).joined(separator: " "))
+            lines.append(
+                "slowest batch per \(intervals.seconds) s (us): "
+                    + intervals.maxLatencyMicros.map { String($0) }.joined(separator: " "))
+        }
         for failure in Set(self.failures).sorted() { lines.append("connection failure: \(failure)") }
         return lines.joined(separator: "\n")
     }

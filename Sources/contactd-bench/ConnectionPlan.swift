@@ -18,4 +18,6 @@ struct ConnectionPlan: Sendable {
     var readBatch: Int = 1
     /// Decides, request by request, whether it is a read.
     var readChooser = SplitMix64(seed: 0)
+    /// Length of the slices the window is cut into for a throughput-over-time series; 0 for none.
+    var intervalNanoseconds: UInt64 = 0
 }

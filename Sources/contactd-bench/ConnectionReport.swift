@@ -17,6 +17,9 @@ struct ConnectionReport: Sendable {
     var windowReadContacts = 0
     var reads = 0
     var readContacts = 0
+    /// Per slice of the window (`--interval`): write contacts applied and the slowest write batch (µs).
+    var intervalContacts: [Int] = []
+    var intervalMaxLatency: [UInt64] = []
     /// Reads of ids the server did not have, in all.
     var readMisses = 0
     /// Replies that were not a 200 (contactd only).

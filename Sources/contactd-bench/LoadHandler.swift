@@ -172,6 +172,20 @@ final class LoadHandler<Codec: BenchCodec>: ChannelInboundHandler {
                 self.report.windowRequests += 1
                 self.report.windowContacts += applied
                 _ = self.report.latency.record(micros)
+                if self.plan.intervalNanoseconds > 0, let timing = self.timing {
+                    var slice = Int((now &- timing.windowStart) / self.plan.intervalNanoseconds)
+                    if timing.windowEnd != .max, timing.windowEnd > timing.windowStart {
+                        // A reply at the window's very end belongs to the last slice, not a new one.
+                        let last = Int((timing.windowEnd - timing.windowStart - 1) / self.plan.intervalNanoseconds)
+                        slice = Swift.min(slice, last)
+                    }
+                    while self.report.intervalContacts.count <= slice {
+                        self.report.intervalContacts.append(0)
+                        self.report.intervalMaxLatency.append(0)
+                    }
+                    self.report.intervalContacts[slice] += applied
+                    self.report.intervalMaxLatency[slice] = Swift.max(self.report.intervalMaxLatency[slice], micros)
+                }
             }
         }
         _ = self.sendOne(context: context)

@@ -83,7 +83,7 @@ def test_load_inserts_each_id_once_including_a_short_last_batch(daemon):
 
 def test_mixed_reads_find_every_preloaded_contact_and_are_reported_apart_from_writes(daemon):
     report = run_bench(daemon, "--preload", "--reads", "50", "--read-batch", "5", "--duration", "1",
-                       "--connections", "2", "--pipeline", "2", "--ids", "300")
+                       "--connections", "2", "--pipeline", "2", "--ids", "300", "--interval", "0.5")
 
     assert report["preloaded"] == 300
     assert report["errors"] == 0 and report["failures"] == []
@@ -94,6 +94,10 @@ def test_mixed_reads_find_every_preloaded_contact_and_are_reported_apart_from_wr
     assert reads["requests"] > 0 and reads["contacts"] > 0 and reads["latencyMicros"]["p99"] > 0
     assert report["requests"] > 0 and report["latencyMicros"]["p99"] > 0
     assert reads["totalContacts"] % 5 == 0
+    # The soak's throughput-over-time series: two slices of half a second, summing to the window's writes.
+    intervals = report["intervals"]
+    assert intervals["seconds"] == 0.5 and len(intervals["contactsPerSecond"]) == 2
+    assert abs(sum(v * 0.5 for v in intervals["contactsPerSecond"]) - report["contacts"]) <= 1
 
     connection = Connection(daemon.socket_path)
     assert connection.request({"method": "contacts.count", "apiKey": KEY})["count"] == 300
