@@ -5,10 +5,10 @@ SWIFT ?= swift
 PYTHON ?= python3
 VENV := .venv
 APT_PACKAGES := libsystemd-dev pkg-config socat systemd
-BENCH_APT_PACKAGES := redis-server
+BENCH_APT_PACKAGES := redis-server python3
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps bench-deps build release run test test-swift test-python test-units bench clean
+.PHONY: all deps bench-deps build release run test test-swift test-python test-units bench bench-profile clean
 
 all: build
 
@@ -66,12 +66,19 @@ test-units:
 	if [ $$rc -ne 0 ] || echo "$$out" | grep -qiE "unknown|invalid|ignoring|failed"; then echo "systemd-analyze verify: FAILED"; exit 1; fi; \
 	echo "systemd-analyze verify: units OK"
 
-## ContactCore micro-benchmarks, then contactd against Redis on the same workload.
+## ContactCore micro-benchmarks, then contactd against Redis on the same workload: docs/BENCHMARKS.md,
+## docs/bench.json and the plot docs/bench.svg (drawn by scripts/bench-plot, plain Python).
 bench: bench-deps
 	$(SWIFT) build -c release --product contactd
 	$(SWIFT) build -c release --product contactd-bench
 	./scripts/bench-core
 	./scripts/bench
+
+## perf profile of a release contactd under the bench's upserts (installs linux-perf, or valgrind as a fallback).
+bench-profile:
+	$(SWIFT) build -c release --product contactd
+	$(SWIFT) build -c release --product contactd-bench
+	./scripts/bench-profile
 
 clean:
 	rm -rf .build $(VENV) run

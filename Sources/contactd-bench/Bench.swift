@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import NIOCore
+import SeededRandom
 
 /// contactd-bench: a load generator for contactd and, for comparison, Redis.
 @main
@@ -50,6 +51,18 @@ struct Bench: ParsableCommand {
     @Option(help: "What each contact gets: seed ($set+$push+$inc), set or inc.")
     var mix: Mix = .seed
 
+    @Option(help: "Percent of requests (0-100) that read instead of write: a batch of --read-batch ids, one contacts.get each (Redis: HGETALL profile:<id>), pipelined.")
+    var reads: Int = 0
+
+    @Option(help: "Ids per read batch (default: --batch).")
+    var readBatch: Int?
+
+    @Flag(help: "Before the run, insert every id of the id space once (as --load does, not measured), so reads find them.")
+    var preload = false
+
+    @Option(help: "Also report write throughput and the slowest batch for each slice of this many seconds of the window.")
+    var interval: Double?
+
     @Option(help: "Insert this many distinct seed contacts (ids u0…uN-1) as fast as possible, then stop.")
     var load: Int?
 
@@ -92,6 +105,12 @@ struct Bench: ParsableCommand {
         if let duration = self.duration, duration <= 0 { throw ValidationError("--duration must be positive") }
         if let requests = self.requests, requests < 1 { throw ValidationError("--requests must be at least 1") }
         if let load = self.load, load < 1 { throw ValidationError("--load must be at least 1") }
+        guard (0...100).contains(self.reads) else { throw ValidationError("--reads must be a percent, 0 to 100") }
+        if let interval = self.interval, interval <= 0 { throw ValidationError("--interval must be positive") }
+        if let readBatch = self.readBatch, readBatch < 1 { throw ValidationError("--read-batch must be at least 1") }
+        if self.load != nil, self.reads > 0 || self.preload {
+            throw ValidationError("--load inserts only: it takes neither --reads nor --preload")
+        }
     }
 
     func run() throws {
@@ -103,9 +122,9 @@ struct Bench: ParsableCommand {
             }
             var report: BenchReport
             if let socket = self.contactdSocket, let key = self.apiKey {
-                report = try self.runLoad(codec: ContactdCodec(apiKey: key, mix: self.mix), socket: socket, target: "contactd")
+                report = try self.run(codec: ContactdCodec(apiKey: key, mix: self.mix), socket: socket, target: "contactd")
             } else if let socket = self.redisSocket {
-                report = try self.runLoad(codec: RedisCodec(mix: self.mix), socket: socket, target: "redis")
+                report = try self.run(codec: RedisCodec(mix: self.mix), socket: socket, target: "redis")
             } else {
                 throw BenchFailure("no target")
             }
@@ -116,6 +135,29 @@ struct Bench: ParsableCommand {
             FileHandle.standardError.write(Data("contactd-bench: \(failure.description)\n".utf8))
             throw ExitCode(1)
         }
+    }
+
+    /// The preload (when asked for), then the measured run.
+    private func run<Codec: BenchCodec>(codec: Codec, socket: String, target: String) throws -> BenchReport {
+        var preloaded: Int?
+        if self.preload {
+            var loader = self
+            loader.load = self.ids
+            loader.reads = 0
+            loader.connections = Swift.min(self.connections, 4)
+            loader.pipeline = 4
+            loader.duration = nil
+            loader.requests = nil
+            loader.interval = nil
+            let loaded = try loader.runLoad(codec: codec, socket: socket, target: target)
+            guard loaded.errors == 0, loaded.failures.isEmpty else {
+                throw BenchFailure("the preload of \(self.ids) contacts failed: \(loaded.errors) error(s) \(loaded.failures)")
+            }
+            preloaded = loaded.totalContacts
+        }
+        var report = try self.runLoad(codec: codec, socket: socket, target: target)
+        report.preloaded = preloaded
+        return report
     }
 
     private func runLoad<Codec: BenchCodec>(codec: Codec, socket: String, target: String) throws -> BenchReport {
@@ -142,7 +184,10 @@ struct Bench: ParsableCommand {
             plans.append(
                 ConnectionPlan(
                     batch: self.batch, pipeline: self.pipeline, ids: source, quota: quota,
-                    trackedIDSpace: tracked, stallTimeoutNanoseconds: UInt64(self.stallTimeout * 1e9)
+                    trackedIDSpace: tracked, stallTimeoutNanoseconds: UInt64(self.stallTimeout * 1e9),
+                    readPercent: self.load == nil ? self.reads : 0, readBatch: self.readBatch ?? self.batch,
+                    readChooser: SplitMix64(seed: ~(self.seed &+ UInt64(index) &* 0x9E37_79B9_7F4A_7C15)),
+                    intervalNanoseconds: self.interval.map { UInt64($0 * 1e9) } ?? 0
                 )
             )
         }

@@ -13,13 +13,19 @@ protocol BenchCodec: Sendable {
     /// About how many bytes a request for `contacts` contacts takes (for the buffer's capacity).
     func requestCapacity(contacts: Int) -> Int
 
-    /// Appends request number `number` for the contacts `ids` to `buffer`.
+    /// Appends write request number `number` for the contacts `ids` to `buffer`.
     func writeRequest(number: Int, ids: [Int], into buffer: inout ByteBuffer)
+
+    /// About how many bytes a read batch of `contacts` ids takes.
+    func readRequestCapacity(contacts: Int) -> Int
+
+    /// Appends a read batch of the contacts `ids` (one `contacts.get` / `HGETALL` each, pipelined).
+    func writeReadRequest(ids: [Int], into buffer: inout ByteBuffer)
 }
 
 /// Reads replies off a connection's byte stream, one batch at a time.
 protocol ReplyScanner {
-    /// The outcome of the oldest batch in flight (of `contacts` contacts) once all of its reply
-    /// bytes are in; nil when more bytes are needed (what was read so far is consumed).
-    mutating func next(from buffer: inout ByteBuffer, contacts: Int) -> ReplyOutcome?
+    /// The outcome of the oldest batch in flight (`request`) once all of its reply bytes are in;
+    /// nil when more bytes are needed (what was read so far is consumed).
+    mutating func next(from buffer: inout ByteBuffer, request: SentRequest) -> ReplyOutcome?
 }

@@ -1,5 +1,7 @@
+import SeededRandom
+
 /// What one connection sends: how many contacts per request, how many requests in flight, where
-/// the ids come from, and when it stops.
+/// the ids come from, which requests are reads, and when it stops.
 struct ConnectionPlan: Sendable {
     var batch: Int
     var pipeline: Int
@@ -10,4 +12,12 @@ struct ConnectionPlan: Sendable {
     var trackedIDSpace: Int
     /// A connection with requests in flight and no reply for this long gives up.
     var stallTimeoutNanoseconds: UInt64
+    /// Percent of requests (0…100) that are read batches instead of upserts.
+    var readPercent: Int = 0
+    /// Ids per read batch.
+    var readBatch: Int = 1
+    /// Decides, request by request, whether it is a read.
+    var readChooser = SplitMix64(seed: 0)
+    /// Length of the slices the window is cut into for a throughput-over-time series; 0 for none.
+    var intervalNanoseconds: UInt64 = 0
 }

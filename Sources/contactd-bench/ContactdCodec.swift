@@ -1,6 +1,7 @@
 import NIOCore
 
-/// Writes `contacts.upsert` lines for contactd; its replies are read by `ContactdReplyScanner`.
+/// Writes `contacts.upsert` lines (and, for read batches, one `contacts.get` line per id) for
+/// contactd; its replies are read by `ContactdReplyScanner`.
 struct ContactdCodec: BenchCodec {
     /// `{"method":"contacts.upsert","apiKey":"K","requestId":`
     private let head: [UInt8]
@@ -12,6 +13,10 @@ struct ContactdCodec: BenchCodec {
     private let entryTail: [UInt8]
     /// `]}` and the newline.
     private let tail: [UInt8]
+    /// `{"method":"contacts.get","apiKey":"K","id":"u`
+    private let getHead: [UInt8]
+    /// `"}` and the newline.
+    private let getTail: [UInt8]
 
     init(apiKey: String, mix: Mix) {
         self.head = Array(#"{"method":"contacts.upsert","apiKey":"#.utf8) + Self.jsonString(apiKey)
@@ -30,6 +35,9 @@ struct ContactdCodec: BenchCodec {
         }
         self.entryTail = Array(#"","profile":"#.utf8) + Array(profile.utf8) + [UInt8(ascii: "}")]
         self.tail = Array("]}\n".utf8)
+        self.getHead = Array(#"{"method":"contacts.get","apiKey":"#.utf8) + Self.jsonString(apiKey)
+            + Array(#","id":"u"#.utf8)
+        self.getTail = Array("\"}\n".utf8)
     }
 
     func makeScanner() -> ContactdReplyScanner {
@@ -52,6 +60,18 @@ struct ContactdCodec: BenchCodec {
             buffer.writeBytes(self.entryTail)
         }
         buffer.writeBytes(self.tail)
+    }
+
+    func readRequestCapacity(contacts: Int) -> Int {
+        contacts * (self.getHead.count + 20 + self.getTail.count)
+    }
+
+    func writeReadRequest(ids: [Int], into buffer: inout ByteBuffer) {
+        for id in ids {
+            buffer.writeBytes(self.getHead)
+            buffer.writeDecimal(id)
+            buffer.writeBytes(self.getTail)
+        }
     }
 
     /// A JSON string literal (quotes included) for `text`.

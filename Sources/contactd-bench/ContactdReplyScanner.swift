@@ -5,16 +5,44 @@ import Darwin
 #endif
 import NIOCore
 
-/// Reads contactd's response lines with as little work as possible: a line is accepted when it
-/// starts with `{"statusCode":200,`; its failed entries are the elements of `"failed":[…]`.
+/// Reads contactd's response lines with as little work as possible: an upsert's line is accepted
+/// when it starts with `{"statusCode":200,`; its failed entries are the elements of `"failed":[…]`.
+/// A read batch of n ids is n `contacts.get` lines: 200 is a hit, 404 a miss, anything else failed.
 struct ContactdReplyScanner: ReplyScanner {
     /// The start of a line that arrived split across reads.
     private var partial: [UInt8] = []
+    /// Lines of the current read batch seen so far, and how they went.
+    private var readLines = 0
+    private var readMisses = 0
+    private var readFailures = 0
 
     private static let okPrefix = Array(#"{"statusCode":200,"#.utf8)
+    private static let notFoundPrefix = Array(#"{"statusCode":404,"#.utf8)
     private static let failedKey = Array(#""failed":["#.utf8)
 
-    mutating func next(from buffer: inout ByteBuffer, contacts: Int) -> ReplyOutcome? {
+    mutating func next(from buffer: inout ByteBuffer, request: SentRequest) -> ReplyOutcome? {
+        guard request.isRead else {
+            return self.nextLine(from: &buffer) { Self.classify($0) }
+        }
+        while self.readLines < request.contacts {
+            guard let status = self.nextLine(from: &buffer, { Self.readStatus($0) }) else { return nil }
+            self.readLines += 1
+            switch status {
+            case 200: break
+            case 404: self.readMisses += 1
+            default: self.readFailures += 1
+            }
+        }
+        let outcome = ReplyOutcome(accepted: true, failedEntries: self.readFailures, misses: self.readMisses)
+        self.readLines = 0
+        self.readMisses = 0
+        self.readFailures = 0
+        return outcome
+    }
+
+    /// Hands the next complete line (without its newline) to `body` and consumes it; nil (having
+    /// kept what was read) when no newline has arrived yet.
+    private mutating func nextLine<T>(from buffer: inout ByteBuffer, _ body: (UnsafeRawBufferPointer) -> T) -> T? {
         let newline: Int? = buffer.withUnsafeReadableBytes { bytes in
             guard let base = bytes.baseAddress,
                 let found = memchr(base, Int32(UInt8(ascii: "\n")), bytes.count)
@@ -26,18 +54,29 @@ struct ContactdReplyScanner: ReplyScanner {
             buffer.moveReaderIndex(forwardBy: buffer.readableBytes)
             return nil
         }
-        let outcome: ReplyOutcome
+        let result: T
         if self.partial.isEmpty {
-            outcome = buffer.withUnsafeReadableBytes { bytes in
-                Self.classify(UnsafeRawBufferPointer(rebasing: bytes[..<newline]))
+            result = buffer.withUnsafeReadableBytes { bytes in
+                body(UnsafeRawBufferPointer(rebasing: bytes[..<newline]))
             }
         } else {
             self.partial.append(contentsOf: buffer.readableBytesView.prefix(newline))
-            outcome = self.partial.withUnsafeBytes { Self.classify($0) }
+            result = self.partial.withUnsafeBytes { body($0) }
             self.partial.removeAll(keepingCapacity: true)
         }
         buffer.moveReaderIndex(forwardBy: newline + 1)
-        return outcome
+        return result
+    }
+
+    /// 200 or 404 when a `contacts.get` line starts with that status, else 0.
+    private static func readStatus(_ line: UnsafeRawBufferPointer) -> Int {
+        func starts(with prefix: [UInt8]) -> Bool {
+            line.count >= prefix.count
+                && prefix.withUnsafeBytes { memcmp($0.baseAddress!, line.baseAddress!, $0.count) == 0 }
+        }
+        if starts(with: Self.okPrefix) { return 200 }
+        if starts(with: Self.notFoundPrefix) { return 404 }
+        return 0
     }
 
     /// The offset just past the first occurrence of `needle` (which starts with a quote) in `line`.

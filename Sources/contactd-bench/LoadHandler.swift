@@ -1,5 +1,6 @@
 import Histogram
 import NIOCore
+import SeededRandom
 
 /// Drives one connection: keeps `pipeline` requests in flight, times each from the write to its
 /// reply, and fulfils its promise with a `ConnectionReport` once it has stopped sending and every
@@ -18,9 +19,9 @@ final class LoadHandler<Codec: BenchCodec>: ChannelInboundHandler {
     private var context: ChannelHandlerContext?
     private var timing: RunTiming?
 
-    /// In-flight requests, oldest first, as a ring: when each was written and how many contacts it holds.
+    /// In-flight requests, oldest first, as a ring: when each was written and what it holds.
     private var sentAt: [UInt64]
-    private var sentContacts: [Int]
+    private var sent: [SentRequest]
     private var head = 0
     private var inFlight = 0
 
@@ -38,8 +39,8 @@ final class LoadHandler<Codec: BenchCodec>: ChannelInboundHandler {
         self.scanner = codec.makeScanner()
         self.report = ConnectionReport(trackedIDSpace: plan.trackedIDSpace)
         self.sentAt = [UInt64](repeating: 0, count: plan.pipeline)
-        self.sentContacts = [Int](repeating: 0, count: plan.pipeline)
-        self.batchIDs.reserveCapacity(plan.batch)
+        self.sent = [SentRequest](repeating: SentRequest(contacts: 0, isRead: false), count: plan.pipeline)
+        self.batchIDs.reserveCapacity(Swift.max(plan.batch, plan.readBatch))
     }
 
     // MARK: - Starting and sending
@@ -79,23 +80,37 @@ final class LoadHandler<Codec: BenchCodec>: ChannelInboundHandler {
             self.sending = false
             return false
         }
+        let isRead = self.plan.readPercent > 0
+            && (self.plan.readPercent >= 100 || self.plan.readChooser.next(below: 100) < self.plan.readPercent)
         self.batchIDs.removeAll(keepingCapacity: true)
-        while self.batchIDs.count < self.plan.batch, let id = self.plan.ids.next() {
-            self.batchIDs.append(id)
-            self.report.touched.insert(id)
+        if isRead {
+            while self.batchIDs.count < self.plan.readBatch, let id = self.plan.ids.next() {
+                self.batchIDs.append(id)
+            }
+        } else {
+            while self.batchIDs.count < self.plan.batch, let id = self.plan.ids.next() {
+                self.batchIDs.append(id)
+                self.report.touched.insert(id)
+            }
         }
         guard !self.batchIDs.isEmpty else {
             self.sending = false
             return false
         }
-        var buffer = context.channel.allocator.buffer(capacity: self.codec.requestCapacity(contacts: self.batchIDs.count))
-        self.codec.writeRequest(number: self.nextRequestNumber, ids: self.batchIDs, into: &buffer)
+        var buffer: ByteBuffer
+        if isRead {
+            buffer = context.channel.allocator.buffer(capacity: self.codec.readRequestCapacity(contacts: self.batchIDs.count))
+            self.codec.writeReadRequest(ids: self.batchIDs, into: &buffer)
+        } else {
+            buffer = context.channel.allocator.buffer(capacity: self.codec.requestCapacity(contacts: self.batchIDs.count))
+            self.codec.writeRequest(number: self.nextRequestNumber, ids: self.batchIDs, into: &buffer)
+        }
         self.nextRequestNumber += 1
         if let quota = self.plan.quota { self.plan.quota = quota - 1 }
 
         let slot = (self.head + self.inFlight) % self.plan.pipeline
         self.sentAt[slot] = NIODeadline.now().uptimeNanoseconds
-        self.sentContacts[slot] = self.batchIDs.count
+        self.sent[slot] = SentRequest(contacts: self.batchIDs.count, isRead: isRead)
         self.inFlight += 1
         context.write(self.wrapOutboundOut(buffer), promise: nil)
         return true
@@ -110,7 +125,7 @@ final class LoadHandler<Codec: BenchCodec>: ChannelInboundHandler {
                 self.fail(context: context, reason: "a reply arrived with no request in flight")
                 return
             }
-            guard let outcome = self.scanner.next(from: &buffer, contacts: self.sentContacts[self.head]) else {
+            guard let outcome = self.scanner.next(from: &buffer, request: self.sent[self.head]) else {
                 break
             }
             self.complete(outcome, context: context)
@@ -124,24 +139,54 @@ final class LoadHandler<Codec: BenchCodec>: ChannelInboundHandler {
 
     private func complete(_ outcome: ReplyOutcome, context: ChannelHandlerContext) {
         let now = NIODeadline.now().uptimeNanoseconds
-        let contacts = self.sentContacts[self.head]
+        let request = self.sent[self.head]
         let elapsed = now &- self.sentAt[self.head]
         self.head = (self.head + 1) % self.plan.pipeline
         self.inFlight -= 1
         self.lastProgress = now
         self.report.lastReplyAt = now
+        let inWindow = self.timing.map { now >= $0.windowStart && now <= $0.windowEnd } ?? false
+        let micros = Swift.min(Swift.max(elapsed / 1000, 1), ConnectionReport.highestLatency)
 
-        // Contacts count only when applied: a rejected request applied none, a failed entry is not applied.
-        let applied = outcome.accepted ? Swift.max(contacts - outcome.failedEntries, 0) : 0
-        self.report.requests += 1
-        self.report.contacts += applied
-        if !outcome.accepted { self.report.rejected += 1 }
-        self.report.failedEntries += outcome.failedEntries
-        if let timing = self.timing, now >= timing.windowStart, now <= timing.windowEnd {
-            self.report.windowRequests += 1
-            self.report.windowContacts += applied
-            let micros = Swift.min(Swift.max(elapsed / 1000, 1), ConnectionReport.highestLatency)
-            _ = self.report.latency.record(micros)
+        if request.isRead {
+            // A read counts when it was served, hit or miss; a failed one is an error.
+            let served = Swift.max(request.contacts - outcome.failedEntries, 0)
+            self.report.reads += 1
+            self.report.readContacts += served
+            self.report.readMisses += outcome.misses
+            self.report.failedEntries += outcome.failedEntries
+            if !outcome.accepted { self.report.rejected += 1 }
+            if inWindow {
+                self.report.windowReads += 1
+                self.report.windowReadContacts += served
+                _ = self.report.readLatency.record(micros)
+            }
+        } else {
+            // Contacts count only when applied: a rejected request applied none, a failed entry is not applied.
+            let applied = outcome.accepted ? Swift.max(request.contacts - outcome.failedEntries, 0) : 0
+            self.report.requests += 1
+            self.report.contacts += applied
+            if !outcome.accepted { self.report.rejected += 1 }
+            self.report.failedEntries += outcome.failedEntries
+            if inWindow {
+                self.report.windowRequests += 1
+                self.report.windowContacts += applied
+                _ = self.report.latency.record(micros)
+                if self.plan.intervalNanoseconds > 0, let timing = self.timing {
+                    var slice = Int((now &- timing.windowStart) / self.plan.intervalNanoseconds)
+                    if timing.windowEnd != .max, timing.windowEnd > timing.windowStart {
+                        // A reply at the window's very end belongs to the last slice, not a new one.
+                        let last = Int((timing.windowEnd - timing.windowStart - 1) / self.plan.intervalNanoseconds)
+                        slice = Swift.min(slice, last)
+                    }
+                    while self.report.intervalContacts.count <= slice {
+                        self.report.intervalContacts.append(0)
+                        self.report.intervalMaxLatency.append(0)
+                    }
+                    self.report.intervalContacts[slice] += applied
+                    self.report.intervalMaxLatency[slice] = Swift.max(self.report.intervalMaxLatency[slice], micros)
+                }
+            }
         }
         _ = self.sendOne(context: context)
     }

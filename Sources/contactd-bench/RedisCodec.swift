@@ -3,7 +3,7 @@ import NIOCore
 /// Writes one batch of contacts as pipelined RESP commands: per contact `HSET profile:<id>
 /// firstName … lastName … email …`, `RPUSH tags:<id> customer`, `HINCRBY profile:<id> totalOrders 1`
 /// (or the subset the mix names). One batch is one "request"; its replies are read by
-/// `RedisReplyScanner`.
+/// `RedisReplyScanner`. A read batch is one `HGETALL profile:<id>` per id, pipelined the same way.
 struct RedisCodec: BenchCodec {
     private struct Command: Sendable {
         /// `*N\r\n$L\r\nNAME\r\n$` — the key's length follows.
@@ -15,6 +15,7 @@ struct RedisCodec: BenchCodec {
     }
 
     private let commands: [Command]
+    private let hgetall = Self.command("HGETALL", key: "profile:u", arguments: [])
 
     /// Replies per contact (the commands written for each).
     var commandsPerContact: Int { self.commands.count }
@@ -52,6 +53,21 @@ struct RedisCodec: BenchCodec {
                 buffer.writeDecimal(id)
                 buffer.writeBytes(command.tail)
             }
+        }
+    }
+
+    func readRequestCapacity(contacts: Int) -> Int {
+        contacts * (self.hgetall.head.count + 4 + self.hgetall.keyPrefix.count + 20 + self.hgetall.tail.count)
+    }
+
+    func writeReadRequest(ids: [Int], into buffer: inout ByteBuffer) {
+        for id in ids {
+            buffer.writeBytes(self.hgetall.head)
+            buffer.writeDecimal(self.hgetall.keyPrefix.count + ByteBuffer.decimalDigitCount(id))
+            buffer.writeInteger(UInt16(0x0D0A))
+            buffer.writeBytes(self.hgetall.keyPrefix)
+            buffer.writeDecimal(id)
+            buffer.writeBytes(self.hgetall.tail)
         }
     }
 

@@ -79,3 +79,38 @@ def test_load_inserts_each_id_once_including_a_short_last_batch(daemon):
     assert sorted(c["externalId"] for c in contacts) == sorted(f"u{n}" for n in range(230))
     assert all(c["profile"]["totalOrders"] == 1 for c in contacts)
     connection.close()
+
+
+def test_mixed_reads_find_every_preloaded_contact_and_are_reported_apart_from_writes(daemon):
+    report = run_bench(daemon, "--preload", "--reads", "50", "--read-batch", "5", "--duration", "1",
+                       "--connections", "2", "--pipeline", "2", "--ids", "300", "--interval", "0.5")
+
+    assert report["preloaded"] == 300
+    assert report["errors"] == 0 and report["failures"] == []
+    reads = report["reads"]
+    assert reads["percent"] == 50 and reads["batch"] == 5
+    # Every id was loaded first, so no read misses; reads and writes both ran and are timed apart.
+    assert reads["misses"] == 0
+    assert reads["requests"] > 0 and reads["contacts"] > 0 and reads["latencyMicros"]["p99"] > 0
+    assert report["requests"] > 0 and report["latencyMicros"]["p99"] > 0
+    assert reads["totalContacts"] % 5 == 0
+    # The soak's throughput-over-time series: two slices of half a second, summing to the window's writes.
+    intervals = report["intervals"]
+    assert intervals["seconds"] == 0.5 and len(intervals["contactsPerSecond"]) == 2
+    assert abs(sum(v * 0.5 for v in intervals["contactsPerSecond"]) - report["contacts"]) <= 1
+
+    connection = Connection(daemon.socket_path)
+    assert connection.request({"method": "contacts.count", "apiKey": KEY})["count"] == 300
+    # Reads changed nothing: every $inc is one preloaded or one upserted contact.
+    contacts = all_contacts(connection)
+    assert sum(c["profile"]["totalOrders"] for c in contacts) == 300 + report["totalContacts"]
+    connection.close()
+
+
+def test_reads_of_ids_never_written_count_as_misses_not_errors(daemon):
+    report = run_bench(daemon, "--reads", "100", "--read-batch", "3", "--requests", "4", "--connections", "1",
+                       "--ids", "1000")
+
+    assert report["errors"] == 0 and report["failures"] == []
+    assert report["totalContacts"] == 0 and report["reads"]["totalContacts"] == 12
+    assert report["reads"]["misses"] == 12
