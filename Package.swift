@@ -28,7 +28,11 @@ let package = Package(
         .target(name: "ContactCore", swiftSettings: upcoming),
         .target(
             name: "ContactStore",
-            dependencies: ["ContactCore", .product(name: "DequeModule", package: "swift-collections")],
+            dependencies: [
+                "ContactCore",
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: upcoming
         ),
         .systemLibrary(

@@ -1,5 +1,6 @@
 import ContactCore
 import Glibc
+import Logging
 import Synchronization
 
 extension ContactStore {
@@ -18,12 +19,14 @@ extension ContactStore {
     ///   - fsync: when a journal write counts as durable (`--fsync`).
     ///   - snapshotInterval: how often ``runSnapshots()`` snapshots (`--snapshot-interval`).
     ///   - journalLimitBytes: a shard whose journal grows past this is snapshotted early.
+    ///   - logger: where the store reports what it repaired, failures and recoveries.
     public static func open(
         directory: String,
         shardCount: Int,
         fsync: FsyncMode = .always,
         snapshotInterval: Duration = .seconds(60),
-        journalLimitBytes: Int = 64 << 20
+        journalLimitBytes: Int = 64 << 20,
+        logger: Logger = Logger(label: "contactd.storage")
     ) async throws(StoreError) -> ContactStore {
         try await self.open(
             directory: directory,
@@ -31,7 +34,8 @@ extension ContactStore {
             fsync: fsync,
             snapshotInterval: snapshotInterval,
             journalLimitBytes: journalLimitBytes,
-            operations: .system
+            operations: .system,
+            logger: logger
         )
     }
 
@@ -43,7 +47,8 @@ extension ContactStore {
         fsync: FsyncMode,
         snapshotInterval: Duration,
         journalLimitBytes: Int,
-        operations: JournalFileOperations
+        operations: JournalFileOperations,
+        logger: Logger = Logger(label: "contactd.storage")
     ) async throws(StoreError) -> ContactStore {
         guard shardCount > 0 else { throw StoreError(.io, "the shard count must be at least 1, got \(shardCount)") }
         let survey = try await DedicatedThread.run(name: "recover") { () throws(StoreError) -> FolderSurvey in
@@ -57,7 +62,8 @@ extension ContactStore {
                     loaded: loaded,
                     shardCount: shardCount,
                     fsync: fsync,
-                    operations: operations
+                    operations: operations,
+                    logger: logger
                 )
             }
             let persistence = Persistence(
@@ -66,7 +72,8 @@ extension ContactStore {
                 lastSnapshots: prepared.lastSnapshots,
                 lockFD: survey.lockFD,
                 snapshotInterval: snapshotInterval,
-                journalLimitBytes: journalLimitBytes
+                journalLimitBytes: journalLimitBytes,
+                logger: logger
             )
             return ContactStore(shards: prepared.shards, persistence: persistence)
         } catch {

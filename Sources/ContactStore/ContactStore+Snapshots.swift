@@ -1,5 +1,6 @@
 import ContactCore
 import Glibc
+import Logging
 
 extension ContactStore {
     /// Snapshots every shard that has records its last snapshot lacks (see
@@ -108,7 +109,7 @@ extension ContactStore {
                     try await self.snapshot(shard: index)
                 } catch {
                     if persistence.isClosed { return }
-                    SystemError.log("snapshot of shard \(index) failed: \(error.message)")
+                    persistence.logger.error("snapshot of shard \(index) failed: \(error.message); retrying in 5 s")
                     retryAfter[index] = clock.now + .seconds(5)
                 }
             }

@@ -1,6 +1,7 @@
 import Dispatch
 import Glibc
 import Synchronization
+import Logging
 
 /// The write calls the journal's writer thread makes, replaceable so tests can make them fail.
 struct JournalFileOperations: Sendable {
@@ -43,6 +44,8 @@ public final class Journal: ChangeLog {
     /// How often a degraded journal tries to write and sync again.
     public static let retryInterval: Duration = .milliseconds(500)
     let operations: JournalFileOperations
+    /// Where the writer thread reports failures and recoveries.
+    let logger: Logger
 
     let state: Mutex<State>
     /// Signalled to wake the writer thread when it sleeps.
@@ -135,8 +138,10 @@ public final class Journal: ChangeLog {
         segmentBytes: Int,
         lastSequence: UInt64,
         operations: JournalFileOperations = .system,
-        pendingLimit: Int = 64 << 20
+        pendingLimit: Int = 64 << 20,
+        logger: Logger = Logger(label: "contactd.storage")
     ) {
+        self.logger = logger
         self.directory = directory
         self.shard = shard
         self.shards = shards

@@ -1,5 +1,6 @@
 import Dispatch
 import Glibc
+import Logging
 import Synchronization
 
 /// The loop of a journal's dedicated writer thread: group commit.
@@ -146,7 +147,9 @@ struct JournalWriter {
             return ready
         }
         for waiter in waiters { waiter.continuation.resume(returning: .success(())) }
-        SystemError.log("journal of shard \(self.journal.shard): \(self.currentPath) works again; the shard takes writes")
+        self.journal.logger.notice(
+            "journal of shard \(self.journal.shard): \(self.currentPath) works again; the shard takes writes"
+        )
     }
 
     /// Writes `queue`, syncs as the mode says, and resumes the covered waiters.
@@ -229,9 +232,9 @@ struct JournalWriter {
                 self.writtenBytes = self.syncedBytes
             }
             if ftruncate(self.fd, off_t(self.writtenBytes)) != 0 {
-                SystemError.log(
-                    "cannot cut \(self.currentPath) back to \(self.writtenBytes) bytes: "
-                        + "\(SystemError.describe(errno)); retrying"
+                let reason = SystemError.describe(errno)
+                self.journal.logger.error(
+                    "cannot cut \(self.currentPath) back to \(self.writtenBytes) bytes: \(reason); retrying"
                 )
             }
         }
@@ -365,7 +368,7 @@ struct JournalWriter {
             "journal of shard \(self.journal.shard): \(message); "
                 + "the shard is degraded and refuses writes until the journal works again"
         )
-        SystemError.log("ERROR: \(error.message)")
+        self.journal.logger.error("\(error.message)")
         return error
     }
 

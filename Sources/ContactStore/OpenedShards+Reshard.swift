@@ -1,5 +1,6 @@
 import ContactCore
 import Glibc
+import Logging
 
 extension OpenedShards {
     /// Moves every project of a folder written with `oldCount` shards into a layout of
@@ -12,7 +13,8 @@ extension OpenedShards {
         to shardCount: Int,
         survey: FolderSurvey,
         fsync: FsyncMode,
-        operations: JournalFileOperations
+        operations: JournalFileOperations,
+        logger: Logger
     ) throws(StoreError) -> OpenedShards {
         let directory = survey.directory
         // A new shard count: write every project into the new layout (snapshots at sequence 1,
@@ -45,7 +47,7 @@ extension OpenedShards {
         for file in survey.files where file.shards == oldCount {
             DataDirectory.remove(DataDirectory.path(directory, file.name))
         }
-        SystemError.log(
+        logger.notice(
             "\(directory): moved \(loaded.reduce(0) { $0 + $1.states.count }) projects from \(oldCount) to \(shardCount) shards"
         )
         var shards: [Shard] = []
@@ -61,7 +63,8 @@ extension OpenedShards {
                 segmentStart: 1,
                 segmentBytes: descriptors[index].bytes,
                 lastSequence: 0,
-                operations: operations
+                operations: operations,
+                logger: logger
             )
             journals.append(journal)
             shards.append(Shard(index: index, log: journal, states: states[index]))

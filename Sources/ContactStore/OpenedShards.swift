@@ -1,5 +1,6 @@
 import ContactCore
 import Glibc
+import Logging
 
 /// The shards and journals recovery hands to the store, after the folder is made ready for
 /// appending.
@@ -15,7 +16,8 @@ struct OpenedShards: Sendable {
         loaded: [Recovery.LoadedShard],
         shardCount: Int,
         fsync: FsyncMode,
-        operations: JournalFileOperations
+        operations: JournalFileOperations,
+        logger: Logger
     ) throws(StoreError) -> OpenedShards {
         let directory = survey.directory
         let oldCount = survey.shardCount ?? shardCount
@@ -60,7 +62,8 @@ struct OpenedShards: Sendable {
                             index < loaded.count ? loaded[index] : .empty,
                             shard: index,
                             shards: shardCount,
-                            directory: directory
+                            directory: directory,
+                            logger: logger
                         )
                     )
                 }
@@ -83,7 +86,8 @@ struct OpenedShards: Sendable {
                     segmentStart: segment.start,
                     segmentBytes: segment.bytes,
                     lastSequence: shard.lastSequence,
-                    operations: operations
+                    operations: operations,
+                    logger: logger
                 )
                 journals.append(journal)
                 shards.append(Shard(index: index, log: journal, states: shard.states))
@@ -93,6 +97,6 @@ struct OpenedShards: Sendable {
             }
             return OpenedShards(shards: shards, journals: journals, lastSnapshots: lastSnapshots)
         }
-        return try self.reshard(loaded: loaded, from: oldCount, to: shardCount, survey: survey, fsync: fsync, operations: operations)
+        return try self.reshard(loaded: loaded, from: oldCount, to: shardCount, survey: survey, fsync: fsync, operations: operations, logger: logger)
     }
 }

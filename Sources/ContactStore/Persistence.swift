@@ -1,4 +1,5 @@
 import Glibc
+import Logging
 import Synchronization
 
 /// The data folder side of a ``ContactStore``: its journals, lock and snapshot bookkeeping.
@@ -8,6 +9,8 @@ final class Persistence: Sendable {
     let gates: [SnapshotGate]
     let snapshotInterval: Duration
     let journalLimitBytes: Int
+    /// Where the snapshot loop reports failures.
+    let logger: Logger
     private let state: Mutex<State>
 
     private struct State {
@@ -24,8 +27,10 @@ final class Persistence: Sendable {
         lastSnapshots: [UInt64],
         lockFD: Int32,
         snapshotInterval: Duration,
-        journalLimitBytes: Int
+        journalLimitBytes: Int,
+        logger: Logger
     ) {
+        self.logger = logger
         self.directory = directory
         self.journals = journals
         self.gates = journals.map { _ in SnapshotGate() }

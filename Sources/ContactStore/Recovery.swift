@@ -1,4 +1,5 @@
 import ContactCore
+import Logging
 import Glibc
 
 /// Loading a data folder: the newest snapshot of each shard, then its journal segments in order.
@@ -185,7 +186,8 @@ enum Recovery {
         _ loaded: LoadedShard,
         shard: Int,
         shards: Int,
-        directory: String
+        directory: String,
+        logger: Logger
     ) throws(StoreError) -> (fd: Int32, codec: FrameCodec, start: UInt64, bytes: Int) {
         let next = loaded.lastSequence + 1
         guard let last = loaded.segments.last else {
@@ -194,7 +196,7 @@ enum Recovery {
         }
         if !last.headerValid || (last.version == 1 && last.name.sequence == next) {
             // A torn header, or an old-format segment without records: replaced by a new one.
-            if !last.headerValid { SystemError.log("\(last.path): rewrote a torn segment header") }
+            if !last.headerValid { logger.warning("\(last.path): rewrote a torn segment header") }
             let opened = try self.create(directory: directory, shard: shard, shards: shards, start: next)
             return (opened.fd, opened.codec, next, opened.bytes)
         }
@@ -206,7 +208,7 @@ enum Recovery {
                 close(fd)
                 throw StoreError(.io, "\(last.path): cannot truncate the torn tail: \(SystemError.describe(error))")
             }
-            SystemError.log(
+            logger.warning(
                 "\(last.path): dropped a torn tail of \(last.size - last.validEnd) bytes at byte \(last.validEnd)"
             )
         }

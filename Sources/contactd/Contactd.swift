@@ -131,7 +131,8 @@ struct Contactd: AsyncParsableCommand {
                 directory: self.data,
                 shardCount: shardCount,
                 fsync: fsyncMode,
-                snapshotInterval: .seconds(self.snapshotInterval)
+                snapshotInterval: .seconds(self.snapshotInterval),
+                logger: Logger(label: "contactd.storage")
             )
         } catch {
             throw StartFailure("\(error)")
