@@ -137,20 +137,32 @@ func contactCount(_ store: ContactStore) async -> Int {
 }
 
 /// Opens `directory` with small test settings.
+///
+/// Retries "already running" for up to a second: other tests of the same process spawn daemons,
+/// and a child between its fork and its exec briefly holds a copy of every descriptor, the lock
+/// file's included (a flock lasts until the last copy closes). The daemon spawns nothing, so
+/// this only happens in tests.
 func openStore(
     _ directory: TemporaryDirectory,
     shards: Int = 1,
     fsync: FsyncMode = .always,
     operations: JournalFileOperations = .system
 ) async throws -> ContactStore {
-    try await ContactStore.open(
-        directory: directory.path,
-        shardCount: shards,
-        fsync: fsync,
-        snapshotInterval: .seconds(3600),
-        journalLimitBytes: 64 << 20,
-        operations: operations
-    )
+    let deadline = ContinuousClock.now + .seconds(1)
+    while true {
+        do {
+            return try await ContactStore.open(
+                directory: directory.path,
+                shardCount: shards,
+                fsync: fsync,
+                snapshotInterval: .seconds(3600),
+                journalLimitBytes: 64 << 20,
+                operations: operations
+            )
+        } catch let error as StoreError where error.code == .alreadyRunning && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+    }
 }
 
 /// The frames of a journal segment (either format version): offset, size including the
