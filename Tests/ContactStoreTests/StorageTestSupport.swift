@@ -150,18 +150,26 @@ func openStore(
 ) async throws -> ContactStore {
     let deadline = ContinuousClock.now + .seconds(1)
     while true {
-        do {
-            return try await ContactStore.open(
-                directory: directory.path,
-                shardCount: shards,
-                fsync: fsync,
-                snapshotInterval: .seconds(3600),
-                journalLimitBytes: 64 << 20,
-                operations: operations
+        let result: Result<ContactStore, StoreError>
+        do throws(StoreError) {
+            result = .success(
+                try await ContactStore.open(
+                    directory: directory.path,
+                    shardCount: shards,
+                    fsync: fsync,
+                    snapshotInterval: .seconds(3600),
+                    journalLimitBytes: 64 << 20,
+                    operations: operations
+                )
             )
-        } catch let error as StoreError where error.code == .alreadyRunning && ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(10))
+        } catch {
+            result = .failure(error)
         }
+        if case .failure(let error) = result, error.code == .alreadyRunning, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(10))
+            continue
+        }
+        return try result.get()
     }
 }
 
