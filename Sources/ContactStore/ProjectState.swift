@@ -79,7 +79,7 @@ public struct ProjectState: Sendable {
             let (writer, changes) = body(&self)
             return Outcome(body: writer.body, status: .ok, changes: changes)
         }
-        if let entry = self.idempotency[key] {
+        if let entry = self.idempotency.lookup(key, now: context.now) {
             guard entry.record.fingerprint == context.fingerprint else {
                 let message =
                     "idempotencyKey \(JSONWriter.string(.string(key))) was already used for a different request"
