@@ -230,7 +230,7 @@ struct JournalWriter {
             sequence: start
         )
         let path = DataDirectory.path(self.journal.directory, name.name)
-        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0o644)
+        let fd = DataDirectory.createFile(path: path, flags: O_WRONLY | O_CREAT | O_TRUNC | O_APPEND)
         guard fd >= 0 else { throw self.failure("creating", errno, path: path) }
         let header = BinaryFormat.encode(
             BinaryFormat.Header(

@@ -203,7 +203,7 @@ enum Recovery {
     static func createSegment(directory: String, shard: Int, shards: Int, start: UInt64) throws(StoreError) -> Int32 {
         let name = DataDirectory.FileName(kind: .journal, shards: shards, shard: shard, sequence: start)
         let path = DataDirectory.path(directory, name.name)
-        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0o644)
+        let fd = DataDirectory.createFile(path: path, flags: O_WRONLY | O_CREAT | O_TRUNC | O_APPEND)
         guard fd >= 0 else { throw StoreError(.io, "\(path): cannot create: \(SystemError.describe(errno))") }
         let header = self.header(shard: shard, shards: shards, start: start)
         if let error = header.withUnsafeBytes({ DataDirectory.writeAll(fd, $0) }) ?? (fsync(fd) == 0 ? nil : errno) {

@@ -1,5 +1,6 @@
 import ContactCore
 import ContactServer
+import ContactStore
 
 #if canImport(Glibc)
 import Glibc
@@ -8,7 +9,7 @@ import Glibc
 /// Start-up steps that touch files: the keys file and its first-start default.
 enum DaemonSetup {
     /// The key ring from `explicitPath`, or from `DATA/keys.json`, created with one random key for
-    /// project `default` (mode 0600) when missing.
+    /// project `default` (mode 0600, fsynced with its folder; the folder made 0700) when missing.
     static func loadKeys(explicitPath: String?, dataDirectory: String) throws -> KeyRing {
         if let explicitPath {
             do {
@@ -17,16 +18,24 @@ enum DaemonSetup {
                 throw StartFailure(error.description)
             }
         }
-        _ = mkdir(dataDirectory, 0o750)
+        do {
+            try DataDirectory.createDirectory(dataDirectory)
+        } catch {
+            throw StartFailure(error.description)
+        }
         let path = dataDirectory + "/keys.json"
         if access(path, F_OK) != 0 {
             var generator = SystemRandomNumberGenerator()
             let key = "dev-" + SHA256.hex((0..<24).map { _ in UInt8.random(in: 0...255, using: &generator) })
             let text = "{\"\(key)\": \"default\"}\n"
-            if FileBytes.create(path: path, mode: 0o600, bytes: Array(text.utf8)) {
+            do {
+                // Mode 0600 whatever the umask, fsynced together with the folder.
+                try DataDirectory.createPrivateFile(path: path, contents: Array(text.utf8))
                 FileDescriptorOutput.standardError.write(
                     "contactd: created \(path) with a new API key for project \"default\"\n"
                 )
+            } catch {
+                throw StartFailure("cannot create the keys file: \(error.description)")
             }
         }
         do {
