@@ -111,6 +111,10 @@ public final class ContactServer: Service {
                                 buffer.writeInteger(UInt8(ascii: "\n"))
                             }
                             try await outbound.write(buffer)
+                            // A large reply's buffer is not kept for the next one (section 1).
+                            if buffer.capacity > ServerConfiguration.idleBufferBytes {
+                                buffer = channel.allocator.buffer(capacity: 4096)
+                            }
                         }
                     }
                     var keyCache = Dispatcher.KeyCache()

@@ -45,6 +45,21 @@ enum DaemonSetup {
         }
     }
 
+    /// Makes glibc's malloc serve every allocation of 256 KiB or more with its own mapping and
+    /// return it to the system when freed (a fixed threshold turns off glibc's raising it after
+    /// each large free), so the memory of a large request or response is given back once handled
+    /// (PROTOCOL.md section 1) instead of staying in a per-thread arena.
+    static func returnLargeAllocations() {
+        // `mallopt` is not in Swift's Glibc module: look it up (RTLD_DEFAULT is a null handle).
+        guard let symbol = dlsym(nil, "mallopt") else { return }
+        typealias Mallopt = @convention(c) (CInt, CInt) -> CInt
+        let mallopt = unsafeBitCast(symbol, to: Mallopt.self)
+        let trimThreshold: CInt = -1  // M_TRIM_THRESHOLD
+        let mmapThreshold: CInt = -3  // M_MMAP_THRESHOLD
+        _ = mallopt(mmapThreshold, 256 << 10)
+        _ = mallopt(trimThreshold, 1 << 20)
+    }
+
     /// Raises the soft limit on open files to the hard limit, so that `--max-connections`
     /// connections (plus journals and snapshots) fit when the daemon is started by hand with the
     /// usual soft limit of 1024.
