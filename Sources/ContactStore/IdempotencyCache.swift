@@ -36,24 +36,50 @@ public struct IdempotencyCache: Sendable {
         public var sequence: UInt64
     }
 
-    /// A key compared and hashed by its UTF-8 bytes, not by Unicode canonical equivalence.
+    /// A key's UTF-8 bytes, compared and hashed as bytes (not by Unicode canonical equivalence),
+    /// followed in the same allocation by the remembered response when the key is stored.
     private struct ByteKey: Hashable, Sendable {
-        let text: String
+        /// The key's bytes, then the response's.
+        let storage: [UInt8]
+        /// How many of the first bytes are the key's (1 to 128).
+        let keyCount: Int
+
+        /// A key to look up.
+        init(_ key: String) {
+            self.storage = Array(key.utf8)
+            self.keyCount = self.storage.count
+        }
+
+        /// A key to store, with its response, in one array of exactly their size.
+        init(_ key: String, response: [UInt8]) {
+            let keyCount = key.utf8.count
+            self.storage = [UInt8](unsafeUninitializedCapacity: keyCount + response.count) { buffer, initialized in
+                var index = buffer.initialize(from: key.utf8).1
+                for byte in response {
+                    buffer[index] = byte
+                    index += 1
+                }
+                initialized = index
+            }
+            self.keyCount = keyCount
+        }
+
+        var key: String { String(decoding: self.storage[..<self.keyCount], as: UTF8.self) }
+        var response: [UInt8] { Array(self.storage[self.keyCount...]) }
+        var responseCount: Int { self.storage.count - self.keyCount }
 
         static func == (lhs: ByteKey, rhs: ByteKey) -> Bool {
-            lhs.text.utf8.elementsEqual(rhs.text.utf8)
+            lhs.keyCount == rhs.keyCount && lhs.storage[..<lhs.keyCount].elementsEqual(rhs.storage[..<rhs.keyCount])
         }
 
         func hash(into hasher: inout Hasher) {
-            hasher.combine(self.text.utf8.count)
-            for byte in self.text.utf8 { hasher.combine(byte) }
+            self.storage.withUnsafeBytes { hasher.combine(bytes: UnsafeRawBufferPointer(rebasing: $0[..<self.keyCount])) }
         }
     }
 
-    /// What one key keeps: the record's parts without a second copy of the key.
+    /// What one key keeps besides its bytes and response.
     private struct Stored: Sendable {
         var fingerprint: Fingerprint
-        var response: [UInt8]
         var at: Timestamp
         var sequence: UInt64
     }
@@ -77,44 +103,56 @@ public struct IdempotencyCache: Sendable {
 
     /// The entry for `key`, whatever its age (see ``lookup(_:now:)`` for answering a request).
     public subscript(key: String) -> Entry? {
-        self.entries[ByteKey(text: key)].map { self.entry(key, $0) }
+        let lookup = ByteKey(key)
+        guard let index = self.entries.index(forKey: lookup) else { return nil }
+        return self.entry(self.entries[index])
     }
 
     /// The entry for `key` as a request arriving at `now` sees it: nil when it is older than
     /// ``Limits/maxAgeMilliseconds`` (even before eviction forgets it). Forgets expired keys.
     public mutating func lookup(_ key: String, now: Timestamp) -> Entry? {
         self.evict(now: now)
-        guard let stored = self.entries[ByteKey(text: key)], !self.isExpired(stored.at, now: now) else { return nil }
-        return self.entry(key, stored)
+        guard let index = self.entries.index(forKey: ByteKey(key)), !self.isExpired(self.entries[index].value.at, now: now)
+        else { return nil }
+        return self.entry(self.entries[index])
     }
 
     /// Remembers `record` (made durable by journal record `sequence`), then forgets the oldest keys
-    /// beyond the bounds. Remembering a key again (a new sequence) keeps its place in the order.
+    /// beyond the bounds. Remembering the same record again (a new sequence) keeps its place in
+    /// the order; a different record for a remembered key replaces it as the newest.
     public mutating func remember(_ record: IdempotencyRecord, sequence: UInt64) {
-        let key = ByteKey(text: record.key)
-        let stored = Stored(
-            fingerprint: record.fingerprint,
-            response: Self.compact(record.response),
-            at: record.at,
-            sequence: sequence
-        )
-        if let previous = self.entries.updateValue(stored, forKey: key) {
-            self.storedBytes += stored.response.count - previous.response.count
-        } else {
-            self.order.append(key)
-            self.storedBytes += record.key.utf8.count + stored.response.count
+        let stored = Stored(fingerprint: record.fingerprint, at: record.at, sequence: sequence)
+        if let index = self.entries.index(forKey: ByteKey(record.key)) {
+            let (key, previous) = self.entries[index]
+            if previous.fingerprint == record.fingerprint, previous.at == record.at,
+                key.storage[key.keyCount...].elementsEqual(record.response)
+            {
+                // The same record again (its journal sequence): keep its place.
+                self.entries.values[index] = stored
+                self.evict(now: record.at)
+                return
+            }
+            // A new request reusing an expired key that was not forgotten yet: it starts anew.
+            self.entries.remove(at: index)
+            if let position = self.order.firstIndex(of: key) { self.order.remove(at: position) }
+            self.storedBytes -= key.storage.count
         }
+        let key = ByteKey(record.key, response: record.response)
+        self.entries[key] = stored
+        self.order.append(key)
+        self.storedBytes += key.storage.count
         self.evict(now: record.at)
     }
 
     /// Every remembered record, oldest first.
     public var records: [IdempotencyRecord] {
-        self.order.compactMap { key in self.entries[key].map { self.entry(key.text, $0).record } }
+        self.order.compactMap { key in self.entries.index(forKey: key).map { self.entry(self.entries[$0]).record } }
     }
 
-    private func entry(_ key: String, _ stored: Stored) -> Entry {
-        Entry(
-            record: IdempotencyRecord(key: key, fingerprint: stored.fingerprint, response: stored.response, at: stored.at),
+    private func entry(_ element: (key: ByteKey, value: Stored)) -> Entry {
+        let (key, stored) = element
+        return Entry(
+            record: IdempotencyRecord(key: key.key, fingerprint: stored.fingerprint, response: key.response, at: stored.at),
             sequence: stored.sequence
         )
     }
@@ -135,17 +173,7 @@ public struct IdempotencyCache: Sendable {
             guard over || self.isExpired(stored.at, now: now) else { return }
             self.order.removeFirst()
             self.entries[oldest] = nil
-            self.storedBytes -= oldest.text.utf8.count + stored.response.count
-        }
-    }
-
-    /// `bytes` in an array whose capacity is its count (a response built by appending may hold
-    /// up to twice its size).
-    private static func compact(_ bytes: [UInt8]) -> [UInt8] {
-        guard bytes.capacity > bytes.count else { return bytes }
-        return [UInt8](unsafeUninitializedCapacity: bytes.count) { buffer, initialized in
-            _ = buffer.initialize(from: bytes)
-            initialized = bytes.count
+            self.storedBytes -= oldest.storage.count
         }
     }
 }

@@ -114,6 +114,19 @@ struct IdempotencyCacheTests {
         #expect(cache.bytes == bytes)
     }
 
+    /// A new request reusing an expired key that was not forgotten yet replaces it as the newest.
+    @Test func reusedExpiredKeyStartsAnew() {
+        var cache = IdempotencyCache(limits: self.small)
+        cache.remember(self.record("a", at: 5000), sequence: 1)
+        cache.remember(self.record("b", at: 0), sequence: 2)  // older than "a", behind it in the order
+        #expect(cache.lookup("b", now: Timestamp(milliseconds: 5000)) == nil)
+        let response = Array("new".utf8)
+        cache.remember(self.record("b", at: 5000, response: response), sequence: 3)
+        #expect(cache.records.map(\.key) == ["a", "b"])
+        #expect(cache["b"]?.record.response == response)
+        #expect(cache.bytes == 1 + Self.response.count + 1 + response.count)
+    }
+
     /// A remembered response is held in an array no larger than the response.
     @Test func responseStoredCompactly() {
         var response: [UInt8] = []
