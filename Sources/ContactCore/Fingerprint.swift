@@ -13,12 +13,12 @@ public struct Fingerprint: Sendable, Hashable {
     }
 
     /// The fingerprint of `request`: its members other than `requestId` and `apiKey`, compared as
-    /// JSON values with member order ignored (`null` members are dropped, as `null` equals absent).
+    /// JSON values with member order ignored and `null` equal to absent at every level (a member
+    /// whose value is `null` is dropped from every object; `null` array elements stay).
     public init(of request: JSONObject) {
         var canonical: [UInt8] = []
         var top = JSONObject()
         for member in request.members where member.key != "requestId" && member.key != "apiKey" {
-            if case .null = member.value { continue }
             top.appendUnchecked(key: member.key, value: member.value)
         }
         Self.writeCanonical(.object(top), into: &canonical)
@@ -37,8 +37,11 @@ public struct Fingerprint: Sendable, Hashable {
         case .object(let object):
             let members = object.members.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
             bytes.append(UInt8(ascii: "{"))
-            for (index, member) in members.enumerated() {
-                if index > 0 { bytes.append(UInt8(ascii: ",")) }
+            var first = true
+            for member in members {
+                if case .null = member.value { continue }  // `null` equals absent
+                if !first { bytes.append(UInt8(ascii: ",")) }
+                first = false
                 JSONWriter.writeString(member.key, into: &bytes)
                 bytes.append(UInt8(ascii: ":"))
                 self.writeCanonical(member.value, into: &bytes)

@@ -51,6 +51,14 @@ struct PullMatcher {
             self.kind = .value(argument)
             return
         }
+        var fieldsLeft = UpdateEngine.maximumConditionFields
+        guard Self.countFields(of: object, within: &fieldsLeft) else {
+            throw UpdateError(
+                "The $pull condition at \(path.quoted) names more than \(UpdateEngine.maximumConditionFields) "
+                    + "fields (counting every nested level); at most \(UpdateEngine.maximumConditionFields) "
+                    + "are allowed"
+            )
+        }
         if let first = object.members.first, Self.isOperatorName(first.key) {
             self.kind = .conditions(try Self.parseConditions(object, path: path))
             return
@@ -213,6 +221,22 @@ struct PullMatcher {
             "The $pull at \(path.quoted) uses \(UpdatePath.quote(name)), which is not a supported query "
                 + "operator (use $eq, $ne, $gt, $gte, $lt, $lte, $in or $nin)"
         )
+    }
+
+    /// Counts the field names of `object` and of the objects nested in its values (operator
+    /// names do not count, array elements are values) against `fieldsLeft`; false as soon as
+    /// there are more, so the count stops early on a huge condition.
+    private static func countFields(of object: JSONObject, within fieldsLeft: inout Int) -> Bool {
+        for member in object.members {
+            if !Self.isOperatorName(member.key) {
+                fieldsLeft -= 1
+                if fieldsLeft < 0 { return false }
+            }
+            if case .object(let nested) = member.value, !Self.countFields(of: nested, within: &fieldsLeft) {
+                return false
+            }
+        }
+        return true
     }
 
     private static func isOperatorName(_ name: String) -> Bool {

@@ -114,6 +114,12 @@ struct PushArgument {
             return .elements(descending: direction == -1)
         }
         guard case .object(let pattern) = value, !pattern.isEmpty else { throw invalid }
+        guard pattern.count <= UpdateEngine.maximumConditionFields else {
+            throw UpdateError(
+                "The $sort of $push at \(path.quoted) names \(pattern.count) fields; at most "
+                    + "\(UpdateEngine.maximumConditionFields) are allowed"
+            )
+        }
         var fields: [(path: UpdatePath, descending: Bool)] = []
         fields.reserveCapacity(pattern.count)
         for member in pattern.members {

@@ -24,6 +24,9 @@ public enum UpdateEngine {
     /// inside a `contacts.upsert` `$set` (whose members sit at depth 6) and inside every response.
     /// It also bounds the recursion of every walk over a profile.
     public static let maximumProfileDepth = JSONParser.maximumDepth - 4
+    /// The most fields a `$sort` specification or a `$pull` condition (all its nested levels
+    /// counted) may name (PROTOCOL.md section 6): their cost multiplies with the array's length.
+    public static let maximumConditionFields = 32
 
     /// Applies `operators` (an entry's `profile` member: an object of update operators) to `profile`,
     /// all or nothing.

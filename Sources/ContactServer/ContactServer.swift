@@ -137,6 +137,10 @@ public final class ContactServer: Service {
                 buffer.writeInteger(UInt8(ascii: "\n"))
             }
             try await outbound.write(buffer)
+            // A large reply's buffer is not kept for the next one (section 1).
+            if buffer.capacity > ServerConfiguration.idleBufferBytes {
+                buffer = connection.channel.allocator.buffer(capacity: 4096)
+            }
             connection.written(count: batch.count, bytes: batch.reduce(0) { $0 + $1.size })
         }
     }

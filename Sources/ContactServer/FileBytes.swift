@@ -21,21 +21,4 @@ public enum FileBytes {
             bytes.append(contentsOf: chunk[0..<count])
         }
     }
-
-    /// Creates the file at `path` with `mode` holding `bytes`; fails when it already exists.
-    public static func create(path: String, mode: mode_t, bytes: [UInt8]) -> Bool {
-        let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
-        guard descriptor >= 0 else { return false }
-        defer { close(descriptor) }
-        var offset = 0
-        while offset < bytes.count {
-            let written = bytes[offset...].withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
-            if written < 0 {
-                if errno == EINTR { continue }
-                return false
-            }
-            offset += written
-        }
-        return fsync(descriptor) == 0
-    }
 }

@@ -62,6 +62,13 @@ public struct KeyRing: Sendable {
             } else {
                 digest = SHA256.hash(key.utf8)
             }
+            if let earlier = entries.first(where: { Self.constantTimeEqual($0.digest, digest) }) {
+                let projects = earlier.project == project ? "project \(project)" : "projects \(earlier.project) and \(project)"
+                throw LoadError(
+                    description: "\(source): the same API key is given twice (plain and as its sha256: digest), for "
+                        + projects
+                )
+            }
             entries.append(Entry(digest: digest, project: project))
         }
         self.entries = entries
@@ -94,9 +101,9 @@ public struct KeyRing: Sendable {
         return difference == 0
     }
 
-    /// A key shortened for logs: its first 4 characters and its length.
+    /// What a log line says in place of a key: no part of it (PROTOCOL.md section 10).
     public static func redacted(_ key: String) -> String {
-        "\(key.prefix(4))…(\(key.utf8.count) bytes)"
+        "(withheld)"
     }
 
     /// True for 1 to 64 of `A-Z a-z 0-9 _ -`.

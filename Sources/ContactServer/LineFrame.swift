@@ -46,6 +46,7 @@ public struct LineFrameDecoder: ByteToMessageDecoder {
                 return .continue
             }
             self.scanned = buffer.readableBytes
+            Self.releaseSpareCapacity(&buffer)
             return .needMoreData
         }
         let length = newline - view.startIndex
@@ -77,6 +78,18 @@ public struct LineFrameDecoder: ByteToMessageDecoder {
         self.scanned = 0
         self.discarding = false
         return .needMoreData
+    }
+
+    /// Replaces a buffer whose capacity is far above what it still holds (it took a large
+    /// request) with a copy of its unread bytes, so a waiting connection does not keep the large
+    /// buffer (PROTOCOL.md section 1). Lines already emitted keep their own slices of it.
+    public static func releaseSpareCapacity(_ buffer: inout ByteBuffer) {
+        guard buffer.capacity > ServerConfiguration.idleBufferBytes,
+            buffer.readableBytes <= ServerConfiguration.idleBufferBytes / 2
+        else { return }
+        var compact = ByteBufferAllocator().buffer(capacity: Swift.max(buffer.readableBytes, 1024))
+        compact.writeImmutableBuffer(buffer)
+        buffer = compact
     }
 
     private func emit(_ line: inout ByteBuffer, context: ChannelHandlerContext) {

@@ -76,13 +76,52 @@ public struct ListeningSocket: Sendable {
             close(descriptor)
             throw SetupError(description: "cannot bind \(path): \(String(cString: strerror(bindError)))")
         }
-        guard chmod(path, mode) == 0, listen(descriptor, backlog) == 0 else {
+        do throws(SetupError) {
+            try Self.setSocketMode(path: path, mode: mode)
+        } catch {
+            close(descriptor)
+            Self.removeIfSocket(path)
+            throw error
+        }
+        guard listen(descriptor, backlog) == 0 else {
             let message = Self.lastError()
             close(descriptor)
-            unlink(path)
+            Self.removeIfSocket(path)
             throw SetupError(description: "cannot listen on \(path): \(message)")
         }
         return ListeningSocket(descriptor: descriptor, ownedPath: path)
+    }
+
+    /// Sets the permission bits of the socket file at `path` without following a symlink: the
+    /// path is opened `O_PATH|O_NOFOLLOW`, must be a socket, and is changed through
+    /// `/proc/self/fd/N`, so a path swapped for a symlink never changes the mode of another file.
+    public static func setSocketMode(path: String, mode: mode_t) throws(SetupError) {
+        let handle = Glibc.open(path, Self.openPathOnly | O_NOFOLLOW | O_CLOEXEC)
+        guard handle >= 0 else {
+            throw SetupError(description: "cannot set the mode of \(path): \(Self.lastError())")
+        }
+        defer { close(handle) }
+        var status = stat()
+        guard fstat(handle, &status) == 0 else {
+            throw SetupError(description: "cannot set the mode of \(path): \(Self.lastError())")
+        }
+        guard status.st_mode & S_IFMT == S_IFSOCK else {
+            throw SetupError(description: "cannot set the mode of \(path): it is no longer a socket; not touching it")
+        }
+        guard chmod("/proc/self/fd/\(handle)", mode) == 0 else {
+            throw SetupError(description: "cannot set the mode of \(path): \(Self.lastError())")
+        }
+    }
+
+    /// Linux's `O_PATH` (the same on x86-64 and arm64), which Glibc's module map does not export.
+    private static let openPathOnly: CInt = 0o10_000_000
+
+    /// Unlinks `path` if it is a socket (never a file that replaced it).
+    private static func removeIfSocket(_ path: String) {
+        var status = stat()
+        if lstat(path, &status) == 0, status.st_mode & S_IFMT == S_IFSOCK {
+            unlink(path)
+        }
     }
 
     /// The socket systemd passed.

@@ -14,6 +14,10 @@ public struct ServerConfiguration: Sendable {
     /// How long shutdown waits for clients that do not read their replies.
     public var shutdownGrace: Duration
 
+    /// The most buffer capacity a connection keeps between requests (PROTOCOL.md section 1:
+    /// an idle connection holds about 64 KiB at most); a larger buffer is released once handled.
+    public static let idleBufferBytes = 32 << 10
+
     /// A configuration with the documented defaults.
     public init(
         limits: ProtocolLimits = ProtocolLimits(),

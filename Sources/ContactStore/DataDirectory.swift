@@ -3,7 +3,16 @@ import Glibc
 /// The files of a data folder (layout in BinaryCodec.swift and docs/STORAGE.md) and the system
 /// calls that manage them. Everything here blocks: call it from a dedicated thread or while
 /// opening the store.
-enum DataDirectory {
+///
+/// The folder and every file created in it are private (PROTOCOL.md section 8): the folder is
+/// created with mode 0700 and every file through ``createFile(path:flags:)`` with 0600, whatever
+/// the umask.
+public enum DataDirectory {
+    /// The permission bits of the data folder (and of the missing parents created with it).
+    public static let folderMode: mode_t = 0o700
+    /// The permission bits of every file the daemon creates in the data folder.
+    public static let fileMode: mode_t = 0o600
+
     /// The name of the lock file.
     static let lockName = "LOCK"
     /// The name of the file that names the current shard count.
@@ -61,12 +70,18 @@ enum DataDirectory {
 
     // MARK: - Folder
 
-    /// Creates `directory` and its missing parents.
-    static func createDirectory(_ directory: String) throws(StoreError) {
+    /// Creates `directory` and its missing parents with mode 0700, whatever the umask (an existing
+    /// folder keeps its mode).
+    public static func createDirectory(_ directory: String) throws(StoreError) {
         var prefix = directory.hasPrefix("/") ? "/" : ""
         for component in directory.split(separator: "/") {
             prefix += component
-            if mkdir(prefix, 0o755) != 0 && errno != EEXIST {
+            if mkdir(prefix, self.folderMode) == 0 {
+                // The umask may have taken bits away (or mkdir honoured a default ACL): set them.
+                guard chmod(prefix, self.folderMode) == 0 else {
+                    throw StoreError(.io, "\(prefix): cannot set the data folder's mode: \(SystemError.describe(errno))")
+                }
+            } else if errno != EEXIST {
                 throw StoreError(.io, "\(prefix): cannot create the data folder: \(SystemError.describe(errno))")
             }
             prefix += "/"
@@ -77,10 +92,45 @@ enum DataDirectory {
         }
     }
 
+    /// Opens `path` with `flags` (`O_CLOEXEC` added) the way every file in the data folder is
+    /// created: with mode 0600, set again with `fchmod` so that neither the umask nor an older
+    /// file's mode leaves it readable by others. Returns the descriptor, or -1 with `errno` set.
+    public static func createFile(path: String, flags: Int32) -> Int32 {
+        let fd = open(path, flags | O_CLOEXEC, self.fileMode)
+        guard fd >= 0 else { return -1 }
+        if fchmod(fd, self.fileMode) != 0 {
+            let error = errno
+            close(fd)
+            errno = error
+            return -1
+        }
+        return fd
+    }
+
+    /// Creates the new file `path` (failing when it exists) holding `contents`, private (see
+    /// ``createFile(path:flags:)``), fsynced together with its folder.
+    public static func createPrivateFile(path: String, contents: [UInt8]) throws(StoreError) {
+        let fd = self.createFile(path: path, flags: O_WRONLY | O_CREAT | O_EXCL)
+        guard fd >= 0 else { throw StoreError(.io, "\(path): cannot create: \(SystemError.describe(errno))") }
+        let failure = contents.withUnsafeBytes { self.writeAll(fd, $0) } ?? (fsync(fd) == 0 ? nil : errno)
+        close(fd)
+        if let failure {
+            self.remove(path)
+            throw StoreError(.io, "\(path): cannot write: \(SystemError.describe(failure))")
+        }
+        var folder = path
+        if let slash = folder.utf8.lastIndex(of: UInt8(ascii: "/")) {
+            folder = slash == folder.utf8.startIndex ? "/" : String(folder[..<slash])
+        } else {
+            folder = "."
+        }
+        try self.syncDirectory(folder)
+    }
+
     /// Takes the folder's lock; the returned descriptor holds it until closed.
     static func lock(_ directory: String) throws(StoreError) -> Int32 {
         let path = self.path(directory, self.lockName)
-        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        let fd = self.createFile(path: path, flags: O_RDWR | O_CREAT)
         guard fd >= 0 else {
             throw StoreError(.io, "\(path): cannot open the lock file: \(SystemError.describe(errno))")
         }
@@ -115,7 +165,7 @@ enum DataDirectory {
     }
 
     /// fsyncs the folder itself, so renames, creations and removals in it are durable.
-    static func syncDirectory(_ directory: String) throws(StoreError) {
+    public static func syncDirectory(_ directory: String) throws(StoreError) {
         let fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard fd >= 0 else {
             throw StoreError(.io, "\(directory): cannot open the data folder: \(SystemError.describe(errno))")
@@ -155,7 +205,7 @@ enum DataDirectory {
     static func writeAtomically(_ directory: String, name: String, contents: [UInt8]) throws(StoreError) {
         let path = self.path(directory, name)
         let temporary = path + self.temporarySuffix
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        let fd = self.createFile(path: temporary, flags: O_WRONLY | O_CREAT | O_TRUNC)
         guard fd >= 0 else { throw StoreError(.io, "\(temporary): cannot create: \(SystemError.describe(errno))") }
         let failure = contents.withUnsafeBytes { self.writeAll(fd, $0) } ?? (fsync(fd) == 0 ? nil : errno)
         close(fd)

@@ -26,7 +26,7 @@ enum JournalSegment {
     ) throws(StoreError) -> Opened {
         let name = DataDirectory.FileName(kind: .journal, shards: shards, shard: shard, sequence: start)
         let path = DataDirectory.path(directory, name.name)
-        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0o644)
+        let fd = DataDirectory.createFile(path: path, flags: O_WRONLY | O_CREAT | O_TRUNC | O_APPEND)
         guard fd >= 0 else { throw StoreError(.notDurable, "creating \(path) failed: \(SystemError.describe(errno))") }
         let header = BinaryFormat.Header(
             magic: BinaryFormat.journalMagic,

@@ -133,7 +133,7 @@ public struct ProjectState: Sendable {
             let (writer, collected) = body(&self)
             return Outcome(body: writer.body, status: .ok, changes: collected.changes, undo: collected.undo)
         }
-        if let entry = self.idempotency[key] {
+        if let entry = self.idempotency.lookup(key, now: context.now) {
             guard entry.record.fingerprint == context.fingerprint else {
                 let message =
                     "idempotencyKey \(JSONWriter.string(.string(key))) was already used for a different request"

@@ -26,7 +26,7 @@ enum SnapshotFile {
         let name = DataDirectory.FileName(kind: .snapshot, shards: shards, shard: shard, sequence: sequence)
         let path = DataDirectory.path(directory, name.name)
         let temporary = path + DataDirectory.temporarySuffix
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        let fd = DataDirectory.createFile(path: temporary, flags: O_WRONLY | O_CREAT | O_TRUNC)
         guard fd >= 0 else {
             throw StoreError(.io, "\(temporary): cannot create the snapshot: \(SystemError.describe(errno))")
         }

@@ -110,6 +110,7 @@ struct Contactd: AsyncParsableCommand {
         let logger = Logger(label: "contactd")
 
         DaemonSetup.raiseOpenFileLimit()
+        DaemonSetup.returnLargeAllocations()
         let keyRing = try DaemonSetup.loadKeys(explicitPath: self.keys, dataDirectory: self.data)
         let source: ListeningSocket.Source
         do {

@@ -1,5 +1,6 @@
 import ContactCore
 import ContactServer
+import ContactStore
 
 #if canImport(Glibc)
 import Glibc
@@ -8,7 +9,7 @@ import Glibc
 /// Start-up steps that touch files: the keys file and its first-start default.
 enum DaemonSetup {
     /// The key ring from `explicitPath`, or from `DATA/keys.json`, created with one random key for
-    /// project `default` (mode 0600) when missing.
+    /// project `default` (mode 0600, fsynced with its folder; the folder made 0700) when missing.
     static func loadKeys(explicitPath: String?, dataDirectory: String) throws -> KeyRing {
         if let explicitPath {
             do {
@@ -17,16 +18,24 @@ enum DaemonSetup {
                 throw StartFailure(error.description)
             }
         }
-        _ = mkdir(dataDirectory, 0o750)
+        do {
+            try DataDirectory.createDirectory(dataDirectory)
+        } catch {
+            throw StartFailure(error.description)
+        }
         let path = dataDirectory + "/keys.json"
         if access(path, F_OK) != 0 {
             var generator = SystemRandomNumberGenerator()
             let key = "dev-" + SHA256.hex((0..<24).map { _ in UInt8.random(in: 0...255, using: &generator) })
             let text = "{\"\(key)\": \"default\"}\n"
-            if FileBytes.create(path: path, mode: 0o600, bytes: Array(text.utf8)) {
+            do {
+                // Mode 0600 whatever the umask, fsynced together with the folder.
+                try DataDirectory.createPrivateFile(path: path, contents: Array(text.utf8))
                 FileDescriptorOutput.standardError.write(
                     "contactd: created \(path) with a new API key for project \"default\"\n"
                 )
+            } catch {
+                throw StartFailure("cannot create the keys file: \(error.description)")
             }
         }
         do {
@@ -34,6 +43,21 @@ enum DaemonSetup {
         } catch {
             throw StartFailure(error.description)
         }
+    }
+
+    /// Makes glibc's malloc serve every allocation of 256 KiB or more with its own mapping and
+    /// return it to the system when freed (a fixed threshold turns off glibc's raising it after
+    /// each large free), so the memory of a large request or response is given back once handled
+    /// (PROTOCOL.md section 1) instead of staying in a per-thread arena.
+    static func returnLargeAllocations() {
+        // `mallopt` is not in Swift's Glibc module: look it up (RTLD_DEFAULT is a null handle).
+        guard let symbol = dlsym(nil, "mallopt") else { return }
+        typealias Mallopt = @convention(c) (CInt, CInt) -> CInt
+        let mallopt = unsafeBitCast(symbol, to: Mallopt.self)
+        let trimThreshold: CInt = -1  // M_TRIM_THRESHOLD
+        let mmapThreshold: CInt = -3  // M_MMAP_THRESHOLD
+        _ = mallopt(mmapThreshold, 256 << 10)
+        _ = mallopt(trimThreshold, 1 << 20)
     }
 
     /// Raises the soft limit on open files to the hard limit, so that `--max-connections`

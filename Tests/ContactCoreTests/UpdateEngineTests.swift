@@ -791,4 +791,52 @@ struct UpdateEngineTests {
         let same = parseObject(#"{"$set":{"id":"\#(composed)"}}"#)
         #expect(try UpdateEngine.apply(same, to: profile, context: ctx).profile == profile)
     }
+
+    // MARK: - Field limits of $sort and $pull (PROTOCOL.md section 6)
+
+    /// `{"f0":1,…}` naming `count` fields.
+    private func sortSpecification(_ count: Int) -> String {
+        "{" + (0..<count).map { "\"f\($0)\":1" }.joined(separator: ",") + "}"
+    }
+
+    /// A `$sort` of 32 fields sorts; one of 33 fails the entry, saying so.
+    @Test func sortNamesAtMost32Fields() throws {
+        let at = #"{"$push":{"a":{"$each":[{"f0":2},{"f0":1}],"$sort":\#(sortSpecification(32))}}}"#
+        #expect(try updated(at) == #"{"id":"123","a":[{"f0":1},{"f0":2}]}"#)
+        let past = #"{"$push":{"a":{"$each":[{"f0":2},{"f0":1}],"$sort":\#(sortSpecification(33))}}}"#
+        #expect(failure(past) == "The $sort of $push at 'a' names 33 fields; at most 32 are allowed")
+    }
+
+    /// A `$pull` condition of 32 fields (nested levels counted) pulls; one of 33 fails the entry.
+    @Test func pullConditionNamesAtMost32Fields() throws {
+        // 32 flat fields; then 30 fields and one holding an object of one more: 32 in all.
+        let flat = (0..<31).map { "\"f\($0)\":\($0)" }.joined(separator: ",")
+        let element = "{" + flat + "}"
+        let at = #"{"$pull":{"a":{\#(flat)}}}"#
+        #expect(try updated(at, #"{"id":"123","a":[\#(element),1]}"#) == #"{"id":"123","a":[1]}"#)
+        let nestedAt = #"{"$pull":{"a":{\#((0..<30).map { "\"f\($0)\":\($0)" }.joined(separator: ",")),"g":{"x":1}}}}"#
+        #expect(try updated(nestedAt, #"{"id":"123","a":[1]}"#) == #"{"id":"123","a":[1]}"#)
+        let message = "The $pull condition at 'a' names more than 32 fields (counting every nested level); at most 32 are allowed"
+        let past = #"{"$pull":{"a":{\#(flat),"f31":{"$gte":0},"f32":0}}}"#
+        #expect(failure(past, #"{"id":"123","a":[1]}"#) == message)
+        let nestedPast = #"{"$pull":{"a":{\#((0..<30).map { "\"f\($0)\":\($0)" }.joined(separator: ",")),"g":{"x":1,"y":{"z":1}}}}}"#
+        #expect(failure(nestedPast, #"{"id":"123","a":[1]}"#) == message)
+        let conditionPast = #"{"$pull":{"a":{"$eq":\#(sortSpecification(33))}}}"#
+        #expect(failure(conditionPast, #"{"id":"123","a":[1]}"#) == message)
+    }
+
+    /// `$addToSet` and `$pullAll` with a long `$each` against a long array take linear time
+    /// (hashing), not one comparison per pair.
+    @Test func longEachAgainstLongArrayIsLinear() throws {
+        let stored = (0..<20_000).map { "{\"n\":\($0)}" }.joined(separator: ",")
+        let each = (10_000..<30_000).map { "{\"n\":\($0)}" }.joined(separator: ",")
+        let clock = ContinuousClock()
+        let elapsed = try clock.measure {
+            let added = try updated(#"{"$addToSet":{"a":{"$each":[\#(each)]}}}"#, #"{"id":"123","a":[\#(stored)]}"#, maxBytes: 1 << 24)
+            #expect(added.utf8.count > 30_000 * 8)
+            let pulled = try updated(#"{"$pullAll":{"a":[\#(each)]}}"#, #"{"id":"123","a":[\#(stored)]}"#, maxBytes: 1 << 24)
+            #expect(pulled.utf8.count < 10_000 * 12)
+        }
+        #expect(elapsed < .seconds(5))
+    }
 }

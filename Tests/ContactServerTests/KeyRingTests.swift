@@ -22,3 +22,58 @@ struct KeyRingTests {
         #expect(throws: KeyRing.LoadError.self) { try KeyRing(json: Array(text.utf8), source: "keys.json") }
     }
 }
+
+struct KeyRingDuplicateTests {
+    private static let key = "duplicated-key-Zq8"
+    private static let digest = SHA256.hex(SHA256.hash(key.utf8))
+
+    private func loadError(_ text: String) -> String? {
+        do {
+            _ = try KeyRing(json: Array(text.utf8), source: "keys.json")
+            return nil
+        } catch {
+            return error.description
+        }
+    }
+
+    /// A key given plain and as its digest for one project fails, naming the project but neither key.
+    @Test func plainAndDigestForOneProjectFails() throws {
+        let message = try #require(loadError(#"{"\#(Self.key)":"alpha","sha256:\#(Self.digest)":"alpha"}"#))
+        #expect(message.contains("alpha"))
+        #expect(message.contains("keys.json"))
+        #expect(!message.contains(String(Self.key.prefix(3))))
+        #expect(!message.contains(String(Self.digest.prefix(6))))
+    }
+
+    /// A key given plain and as its digest (upper case, in either order) for two projects fails, naming both.
+    @Test func plainAndDigestForTwoProjectsFails() throws {
+        let message = try #require(loadError(#"{"sha256:\#(Self.digest.uppercased())":"beta","\#(Self.key)":"alpha"}"#))
+        #expect(message.contains("alpha") && message.contains("beta"))
+        #expect(!message.contains(String(Self.key.prefix(3))))
+        #expect(!message.contains(String(Self.digest.prefix(6))))
+        #expect(!message.contains(String(Self.digest.uppercased().prefix(6))))
+    }
+
+    /// The same digest in upper and lower case is the same key twice.
+    @Test func digestInBothCasesFails() {
+        #expect(loadError(#"{"sha256:\#(Self.digest.uppercased())":"a","sha256:\#(Self.digest)":"a"}"#) != nil)
+    }
+
+    /// Distinct keys load.
+    @Test func distinctKeysLoad() {
+        #expect(loadError(#"{"\#(Self.key)":"alpha","sha256:\#(SHA256.hex(SHA256.hash("other".utf8)))":"alpha"}"#) == nil)
+    }
+
+    /// What a log says of a key holds no part of it (not even its first characters).
+    @Test func redactedHoldsNoPartOfTheKey() {
+        let key = "Zq9-unknown-key"
+        let text = KeyRing.redacted(key)
+        for length in 1...key.count {
+            for start in 0...(key.count - length) where length >= 2 {
+                let part = String(Array(key)[start..<(start + length)])
+                #expect(!text.contains(part))
+            }
+        }
+        #expect(!text.contains("Z"))
+    }
+}

@@ -110,3 +110,54 @@ struct LineFrameDecoderTests {
         _ = try? channel.finish()
     }
 }
+
+/// PROTOCOL.md section 1: a waiting connection does not keep the buffer of a large request.
+struct LineFrameBufferReleaseTests {
+    /// A buffer of `capacity` bytes whose last `unread` bytes are still to be read.
+    private static func buffer(capacity: Int, unread: Int) -> ByteBuffer {
+        var buffer = ByteBufferAllocator().buffer(capacity: capacity)
+        buffer.writeRepeatingByte(UInt8(ascii: "x"), count: capacity - unread)
+        buffer.writeRepeatingByte(UInt8(ascii: "y"), count: unread)
+        buffer.moveReaderIndex(forwardBy: capacity - unread)
+        return buffer
+    }
+
+    /// A 1 MiB buffer holding up to 16 KiB unread is replaced by a small copy of those bytes.
+    @Test func largeBufferWithLittleLeftIsReleased() {
+        for unread in [0, 10, 16 << 10] {
+            var buffer = Self.buffer(capacity: 1 << 20, unread: unread)
+            LineFrameDecoder.releaseSpareCapacity(&buffer)
+            #expect(buffer.capacity <= 64 << 10)
+            #expect(buffer.readableBytes == unread)
+            #expect(buffer.readableBytesView.allSatisfy { $0 == UInt8(ascii: "y") })
+        }
+    }
+
+    /// A buffer at the idle bound, or one still holding more than 16 KiB, is kept as it is.
+    @Test func smallOrBusyBufferIsKept() {
+        var atBound = Self.buffer(capacity: 32 << 10, unread: 10)
+        let capacity = atBound.capacity
+        LineFrameDecoder.releaseSpareCapacity(&atBound)
+        #expect(atBound.capacity == capacity)
+        var busy = Self.buffer(capacity: 1 << 20, unread: (16 << 10) + 1)
+        LineFrameDecoder.releaseSpareCapacity(&busy)
+        #expect(busy.capacity >= 1 << 20)
+        #expect(busy.readableBytes == (16 << 10) + 1)
+    }
+
+    /// Through the handler: a 200 KB line followed by the start of the next one still frames
+    /// both lines correctly once the rest arrives.
+    @Test func framingSurvivesTheRelease() throws {
+        let channel = EmbeddedChannel()
+        try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(LineFrameDecoder(maxLineBytes: 1 << 20)))
+        let long = String(repeating: "a", count: 200_000)
+        try channel.writeInbound(ByteBuffer(string: long + "\nbeg"))
+        try channel.writeInbound(ByteBuffer(string: "in\n"))
+        var lines: [String] = []
+        while let frame = try channel.readInbound(as: LineFrame.self) {
+            if case .line(let buffer) = frame { lines.append(String(buffer: buffer)) }
+        }
+        #expect(lines == [long, "begin"])
+        _ = try? channel.finish()
+    }
+}

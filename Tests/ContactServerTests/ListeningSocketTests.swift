@@ -83,6 +83,43 @@ struct ListeningSocketTests {
         #expect(Self.fileType(path) == nil)
     }
 
+    /// Setting the socket's mode never follows a symlink: a path swapped for a symlink to another
+    /// file (or to a socket) fails and leaves the target's mode as it was.
+    @Test func setSocketModeDoesNotFollowSymlinks() throws {
+        let folder = Folder()
+        let target = folder.path + "/target"
+        #expect(FileManager.default.createFile(atPath: target, contents: Data("x".utf8)))
+        #expect(chmod(target, 0o600) == 0)
+        let link = folder.path + "/s.sock"
+        #expect(symlink(target, link) == 0)
+        #expect(throws: ListeningSocket.SetupError.self) { try ListeningSocket.setSocketMode(path: link, mode: 0o666) }
+        #expect(Self.permissions(target) == 0o600)
+
+        let socketPath = folder.path + "/real.sock"
+        Self.makeStale(socketPath)
+        #expect(chmod(socketPath, 0o600) == 0)
+        let socketLink = folder.path + "/link.sock"
+        #expect(symlink(socketPath, socketLink) == 0)
+        #expect(throws: ListeningSocket.SetupError.self) {
+            try ListeningSocket.setSocketMode(path: socketLink, mode: 0o666)
+        }
+        #expect(Self.permissions(socketPath) == 0o600)
+    }
+
+    /// On a socket file, the mode is set; on a regular file, it fails without a change.
+    @Test func setSocketModeChangesOnlySockets() throws {
+        let folder = Folder()
+        let socketPath = folder.path + "/real.sock"
+        Self.makeStale(socketPath)
+        try ListeningSocket.setSocketMode(path: socketPath, mode: 0o640)
+        #expect(Self.permissions(socketPath) == 0o640)
+        let file = folder.path + "/file"
+        #expect(FileManager.default.createFile(atPath: file, contents: Data()))
+        #expect(chmod(file, 0o600) == 0)
+        #expect(throws: ListeningSocket.SetupError.self) { try ListeningSocket.setSocketMode(path: file, mode: 0o666) }
+        #expect(Self.permissions(file) == 0o600)
+    }
+
     /// A stale socket file is replaced.
     @Test func replacesStaleSocket() throws {
         let folder = Folder()

@@ -106,6 +106,39 @@ struct CommandLineTests {
         #expect(!exists(directory.file("contactd.sock")))
     }
 
+    /// A key given plain and as its `sha256:` digest fails the start, naming the project(s) but
+    /// no part of either key.
+    @Test(arguments: [("alpha", "alpha"), ("alpha", "beta")])
+    func duplicateKeyFailsTheStart(projects: (String, String)) async throws {
+        let key = "Zq5-duplicated-secret"
+        let digest = SHA256.hex(SHA256.hash(key.utf8))
+        let keys = #"{"\#(key)":"\#(projects.0)","sha256:\#(digest)":"\#(projects.1)"}"#
+        try await Self.expectStartFailure(BadStart(Self.base, keys: keys, mentions: projects.1))
+        let directory = try TemporaryDirectory()
+        let keysPath = directory.file("keys.json")
+        try Data(keys.utf8).write(to: URL(fileURLWithPath: keysPath))
+        let process = try ChildProcess.spawn(
+            Harness.daemonBinary,
+            ["--socket", directory.file("s.sock"), "--data", directory.file("data"), "--keys", keysPath],
+            stdoutPath: directory.file("stdout.log"),
+            stderrPath: directory.file("stderr.log")
+        )
+        #expect(try await process.wait(timeout: .seconds(15)) != .exited(0))
+        let text = process.stderrText
+        #expect(text.contains(projects.0) && text.contains(projects.1), "\(text)")
+        #expect(!text.contains("Zq5") && !text.contains(String(digest.prefix(8))), "\(text)")
+    }
+
+    /// An unknown key is logged (at debug level) with no part of it.
+    @Test func unknownKeyIsLoggedWithoutAnyPart() async throws {
+        let daemon = try await Daemon.start(["--log-level", "debug"])
+        let client = try daemon.connect()
+        let reply = try await client.request(#"{"method":"contacts.count","apiKey":"Zq6-unknown-secret"}"#)
+        #expect(reply.isRefusal(401, "Unauthorized"))
+        #expect(try await eventually { daemon.stderr.contains("unknown apiKey") }, "\(daemon.stderr)")
+        #expect(!daemon.stderr.contains("Zq6"), "\(daemon.stderr)")
+    }
+
     /// Without `--keys`, DATA/keys.json (0600) gets a working key for "default"; restarts reuse it.
     @Test func defaultKeysFileIsCreated() async throws {
         let daemon = try await Daemon.start(keys: nil)

@@ -27,6 +27,29 @@ struct IdempotencyTests {
         #expect(try await client.get("i1").profile?.sameValue(as: try json(#"{"id":"i1","n":1,"log":["x"]}"#)) == true)
     }
 
+    /// Keys compare as bytes: "café" in NFC and in NFD are two keys, each applied once.
+    @Test func keysCompareAsBytes() async throws {
+        let daemon = try await Daemon.start()
+        let client = try daemon.connect()
+        let composed = try await client.request(Self.upsertLine("caf\u{E9}", #"{"id":"u","profile":{"$inc":{"n":1}}}"#))
+        #expect(composed.status == 200 && composed["replayed"] == nil, "\(composed)")
+        let decomposed = try await client.request(Self.upsertLine("cafe\u{301}", #"{"id":"u","profile":{"$inc":{"n":2}}}"#))
+        #expect(decomposed.status == 200 && decomposed["replayed"] == nil, "\(decomposed)")
+        #expect(try await client.get("u").profile?.sameValue(as: try json(#"{"id":"u","n":3}"#)) == true)
+    }
+
+    /// A retry that adds or drops `null` members (`"profile": null`, nested ones) replays.
+    @Test func nullEqualsAbsentInRetries() async throws {
+        let daemon = try await Daemon.start()
+        let client = try daemon.connect()
+        #expect(try await client.request(Self.upsertLine("n1", #"{"id":"z"}"#)).success == true)
+        let retry = try await client.request(Self.upsertLine("n1", #"{"id":"z","profile":null,"createdAt":null}"#))
+        #expect(retry.status == 200 && retry["replayed"] == .bool(true), "\(retry)")
+        #expect(try await client.request(Self.upsertLine("n2", #"{"id":"y","profile":{"$set":{"a":{"b":1,"c":null}}}}"#)).success == true)
+        let nested = try await client.request(Self.upsertLine("n2", #"{"id":"y","profile":{"$set":{"a":{"b":1}}}}"#))
+        #expect(nested.status == 200 && nested["replayed"] == .bool(true), "\(nested)")
+    }
+
     /// The same key with a different request is a 409 Conflict that changes nothing.
     @Test func sameKeyDifferentRequestConflicts() async throws {
         let daemon = try await Daemon.start()
