@@ -46,9 +46,20 @@ run: deps
 
 ## Installs what is missing, then runs every test.
 test: build $(VENV)/.installed
+	$(MAKE) lint
 	$(MAKE) test-units
 	$(MAKE) test-python
 	$(MAKE) test-swift
+
+FORMATTED := Sources Tests Benchmarks/Sources Package.swift Benchmarks/Package.swift
+
+## The style check (.swift-format: 4 spaces, 120 columns); `make format` rewrites the files to pass it.
+lint:
+	$(SWIFT) format lint --strict --recursive $(FORMATTED)
+	@echo "swift format lint: OK"
+
+format:
+	$(SWIFT) format --in-place --recursive $(FORMATTED)
 
 test-swift:
 	$(SWIFT) test --skip-build --parallel --num-workers 2

@@ -44,7 +44,8 @@ public struct Contact: Sendable, Equatable {
     public init(json object: JSONObject) throws(ContactClientError) {
         func fail(_ field: String) -> ContactClientError {
             .invalidResponse(
-                "contact field \"\(field)\" is missing or malformed: \(JSONWriter.string(.object(object)).prefix(300))")
+                "contact field \"\(field)\" is missing or malformed: \(JSONWriter.string(.object(object)).prefix(300))"
+            )
         }
         guard let id = object["id"]?.stringValue else { throw fail("id") }
         guard let externalId = object["externalId"]?.stringValue else { throw fail("externalId") }
@@ -60,8 +61,13 @@ public struct Contact: Sendable, Equatable {
             throw fail("updatedAt")
         }
         self.init(
-            id: id, externalId: externalId, project: project, profile: profile, stats: stats,
-            createdAt: createdAt, updatedAt: updatedAt
+            id: id,
+            externalId: externalId,
+            project: project,
+            profile: profile,
+            stats: stats,
+            createdAt: createdAt,
+            updatedAt: updatedAt
         )
     }
 

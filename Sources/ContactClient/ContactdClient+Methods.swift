@@ -57,7 +57,9 @@ extension ContactdClient {
         idempotencyKey: String? = nil
     ) async throws(ContactClientError) -> UpsertResult {
         try await self.upsert(
-            [UpsertEntry(id: id, update: update, createdAt: createdAt)], idempotencyKey: idempotencyKey)
+            [UpsertEntry(id: id, update: update, createdAt: createdAt)],
+            idempotencyKey: idempotencyKey
+        )
     }
 
     /// `contacts.upsert` of `entries` in one request (at most the daemon's `--max-batch`, 50 by
@@ -72,7 +74,10 @@ extension ContactdClient {
 
     /// `contacts.upsert` of `entries` already in wire form (`{"id":…,"profile":{…}}` objects,
     /// sent as given).
-    public func upsert(json entries: [JSON], idempotencyKey: String? = nil) async throws(ContactClientError)
+    public func upsert(
+        json entries: [JSON],
+        idempotencyKey: String? = nil
+    ) async throws(ContactClientError)
         -> UpsertResult
     {
         let key = try Self.idempotencyKey(idempotencyKey)

@@ -114,7 +114,8 @@ public final class ContactdClient: Sendable {
         }
         if let requestID, let echoed = object["requestId"], echoed != .int(requestID) {
             throw ContactClientError.invalidResponse(
-                "response to requestId \(JSONWriter.string(echoed)), expected \(requestID)")
+                "response to requestId \(JSONWriter.string(echoed)), expected \(requestID)"
+            )
         }
         guard status == 200 else {
             let message = object["message"]?.stringValue ?? object["error"]?.stringValue ?? "status \(status)"

@@ -21,7 +21,10 @@ public struct RetryPolicy: Sendable, Equatable {
 
     /// 10 tries, pausing 50 ms, 100 ms, … up to 1 s: rides out a daemon restart of about 5 s.
     public static let `default` = RetryPolicy(
-        maxAttempts: 10, initialBackoff: .milliseconds(50), maxBackoff: .seconds(1))
+        maxAttempts: 10,
+        initialBackoff: .milliseconds(50),
+        maxBackoff: .seconds(1)
+    )
 
     /// One try, no retry.
     public static let never = RetryPolicy(maxAttempts: 1, initialBackoff: .zero, maxBackoff: .zero)

@@ -112,7 +112,12 @@ struct PullMatcher {
 
     // MARK: - Matching
 
-    private static func holds(_ condition: Condition, in value: JSON?, path: UpdatePath?, from start: String.Index?)
+    private static func holds(
+        _ condition: Condition,
+        in value: JSON?,
+        path: UpdatePath?,
+        from start: String.Index?
+    )
         -> Bool
     {
         switch condition {
@@ -205,7 +210,8 @@ struct PullMatcher {
             case "$in", "$nin":
                 guard case .array(let values) = operand else {
                     throw UpdateError(
-                        "\(member.key) in the $pull at \(path.quoted) needs an array, not \(operand.typeName)")
+                        "\(member.key) in the $pull at \(path.quoted) needs an array, not \(operand.typeName)"
+                    )
                 }
                 let set = DeepValueSet(values)
                 conditions.append(member.key == "$in" ? .within(set) : .notWithin(set))

@@ -102,7 +102,11 @@ struct RequestFields {
         return string
     }
 
-    func optionalInteger(_ name: String, in range: ClosedRange<Int>, default fallback: Int) throws(RequestFailure) -> Int {
+    func optionalInteger(
+        _ name: String,
+        in range: ClosedRange<Int>,
+        default fallback: Int
+    ) throws(RequestFailure) -> Int {
         guard let value = self.value(name) else { return fallback }
         guard case .int(let number) = value else {
             throw self.failure("\(name) must be an integer, got \(value.typeName)")

@@ -77,7 +77,11 @@ public struct RequestEnvelope: Sendable {
             case .string(let key)?:
                 apiKey = key
             case let other?:
-                throw RequestFailure(.badRequest, "apiKey must be a string, got \(other.typeName)", requestId: requestId)
+                throw RequestFailure(
+                    .badRequest,
+                    "apiKey must be a string, got \(other.typeName)",
+                    requestId: requestId
+                )
             }
         }
         return RequestEnvelope(method: method, apiKey: apiKey, requestId: requestId, object: object)

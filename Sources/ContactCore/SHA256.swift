@@ -63,8 +63,10 @@ public struct SHA256: Sendable {
         var digest: [UInt8] = []
         digest.reserveCapacity(32)
         for word in self.state {
-            digest.append(contentsOf: [UInt8(word >> 24), UInt8(truncatingIfNeeded: word >> 16),
-                UInt8(truncatingIfNeeded: word >> 8), UInt8(truncatingIfNeeded: word)])
+            digest.append(contentsOf: [
+                UInt8(word >> 24), UInt8(truncatingIfNeeded: word >> 16),
+                UInt8(truncatingIfNeeded: word >> 8), UInt8(truncatingIfNeeded: word),
+            ])
         }
         return digest
     }
@@ -73,7 +75,8 @@ public struct SHA256: Sendable {
         var words = [UInt32](repeating: 0, count: 64)
         for index in 0..<16 {
             let base = index * 4
-            words[index] = UInt32(self.pending[base]) << 24 | UInt32(self.pending[base + 1]) << 16
+            words[index] =
+                UInt32(self.pending[base]) << 24 | UInt32(self.pending[base + 1]) << 16
                 | UInt32(self.pending[base + 2]) << 8 | UInt32(self.pending[base + 3])
         }
         for index in 16..<64 {
@@ -81,8 +84,14 @@ public struct SHA256: Sendable {
             let s1 = words[index - 2].rotatedRight(17) ^ words[index - 2].rotatedRight(19) ^ (words[index - 2] >> 10)
             words[index] = words[index - 16] &+ s0 &+ words[index - 7] &+ s1
         }
-        var a = self.state[0], b = self.state[1], c = self.state[2], d = self.state[3]
-        var e = self.state[4], f = self.state[5], g = self.state[6], h = self.state[7]
+        var a = self.state[0]
+        var b = self.state[1]
+        var c = self.state[2]
+        var d = self.state[3]
+        var e = self.state[4]
+        var f = self.state[5]
+        var g = self.state[6]
+        var h = self.state[7]
         for index in 0..<64 {
             let s1 = e.rotatedRight(6) ^ e.rotatedRight(11) ^ e.rotatedRight(25)
             let choice = (e & f) ^ (~e & g)
@@ -90,11 +99,23 @@ public struct SHA256: Sendable {
             let s0 = a.rotatedRight(2) ^ a.rotatedRight(13) ^ a.rotatedRight(22)
             let majority = (a & b) ^ (a & c) ^ (b & c)
             let temp2 = s0 &+ majority
-            h = g; g = f; f = e; e = d &+ temp1
-            d = c; c = b; b = a; a = temp1 &+ temp2
+            h = g
+            g = f
+            f = e
+            e = d &+ temp1
+            d = c
+            c = b
+            b = a
+            a = temp1 &+ temp2
         }
-        self.state[0] &+= a; self.state[1] &+= b; self.state[2] &+= c; self.state[3] &+= d
-        self.state[4] &+= e; self.state[5] &+= f; self.state[6] &+= g; self.state[7] &+= h
+        self.state[0] &+= a
+        self.state[1] &+= b
+        self.state[2] &+= c
+        self.state[3] &+= d
+        self.state[4] &+= e
+        self.state[5] &+= f
+        self.state[6] &+= g
+        self.state[7] &+= h
     }
 }
 

@@ -50,8 +50,14 @@ extension UpdateEngine {
             // The common case, a top-level member: one lookup.
             let index = state.index(ofKey: walk.path.text, in: profile, objectPath: [])
             try self.finish(
-                &profile, at: index, readsValue: walk.readsValue, name: walk.path.text, objectPath: [],
-                state: &state, body: body)
+                &profile,
+                at: index,
+                readsValue: walk.readsValue,
+                name: walk.path.text,
+                objectPath: [],
+                state: &state,
+                body: body
+            )
             return
         }
         var text = walk.path.text
@@ -144,8 +150,14 @@ extension UpdateEngine {
         let index = state.index(of: path.slice(range), in: object, objectPath: path.objectPath(before: start))
         guard let next else {
             try self.finish(
-                &object, at: index, readsValue: path.walk.readsValue, name: path.name(range),
-                objectPath: path.objectPath(before: start), state: &state, body: body)
+                &object,
+                at: index,
+                readsValue: path.walk.readsValue,
+                name: path.name(range),
+                objectPath: path.objectPath(before: start),
+                state: &state,
+                body: body
+            )
             return
         }
         if let index {

@@ -145,7 +145,11 @@ extension UpdateEngine {
             for member in object.members {
                 if checkingNames { try self.checkMemberName(member.key, path: path) }
                 try self.checkStorable(
-                    member.value, levelsLeft: levelsLeft - 1, checkingNames: checkingNames, path: path)
+                    member.value,
+                    levelsLeft: levelsLeft - 1,
+                    checkingNames: checkingNames,
+                    path: path
+                )
             }
         case .array(let elements):
             guard levelsLeft > 0 else { throw UpdateError.tooDeep(path: path) }

@@ -54,7 +54,10 @@ public struct Dispatcher: Sendable {
         }
     }
 
-    private func dispatch(_ envelope: RequestEnvelope, keyCache: inout KeyCache) async throws(RequestFailure) -> PendingReply {
+    private func dispatch(
+        _ envelope: RequestEnvelope,
+        keyCache: inout KeyCache
+    ) async throws(RequestFailure) -> PendingReply {
         guard let key = envelope.apiKey else {
             return .ready(ResponseWriter(status: .ok, success: true).finished(requestId: envelope.requestId))
         }
@@ -89,7 +92,9 @@ public struct Dispatcher: Sendable {
             )
         }
         guard let sequence = reply.durableAfter else {
-            return .ready(ResponseWriter.complete(body: reply.body, replayed: reply.replayed, requestId: envelope.requestId))
+            return .ready(
+                ResponseWriter.complete(body: reply.body, replayed: reply.replayed, requestId: envelope.requestId)
+            )
         }
         return .durable(
             body: reply.body,

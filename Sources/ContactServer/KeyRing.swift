@@ -63,7 +63,8 @@ public struct KeyRing: Sendable {
                 digest = SHA256.hash(key.utf8)
             }
             if let earlier = entries.first(where: { Self.constantTimeEqual($0.digest, digest) }) {
-                let projects = earlier.project == project ? "project \(project)" : "projects \(earlier.project) and \(project)"
+                let projects =
+                    earlier.project == project ? "project \(project)" : "projects \(earlier.project) and \(project)"
                 throw LoadError(
                     description: "\(source): the same API key is given twice (plain and as its sha256: digest), for "
                         + projects

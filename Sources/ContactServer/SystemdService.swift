@@ -9,7 +9,8 @@ public struct SystemdService: Service {
     private let statusInterval: Duration
 
     /// A service reporting on `store` and the open connections.
-    public init(store: ContactStore, statusInterval: Duration = .seconds(5), connections: @escaping @Sendable () -> Int) {
+    public init(store: ContactStore, statusInterval: Duration = .seconds(5), connections: @escaping @Sendable () -> Int)
+    {
         self.store = store
         self.connections = connections
         self.statusInterval = statusInterval

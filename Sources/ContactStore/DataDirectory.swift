@@ -59,7 +59,9 @@ public enum DataDirectory {
         }
 
         static func < (lhs: FileName, rhs: FileName) -> Bool {
-            (lhs.shards, lhs.shard, lhs.kind.rawValue, lhs.sequence) < (rhs.shards, rhs.shard, rhs.kind.rawValue, rhs.sequence)
+            (lhs.shards, lhs.shard, lhs.kind.rawValue, lhs.sequence) < (
+                rhs.shards, rhs.shard, rhs.kind.rawValue, rhs.sequence
+            )
         }
     }
 
@@ -79,7 +81,10 @@ public enum DataDirectory {
             if mkdir(prefix, self.folderMode) == 0 {
                 // The umask may have taken bits away (or mkdir honoured a default ACL): set them.
                 guard chmod(prefix, self.folderMode) == 0 else {
-                    throw StoreError(.io, "\(prefix): cannot set the data folder's mode: \(SystemError.describe(errno))")
+                    throw StoreError(
+                        .io,
+                        "\(prefix): cannot set the data folder's mode: \(SystemError.describe(errno))"
+                    )
                 }
             } else if errno != EEXIST {
                 throw StoreError(.io, "\(prefix): cannot create the data folder: \(SystemError.describe(errno))")
@@ -281,7 +286,11 @@ public enum DataDirectory {
 
     /// Names `shards` as the folder's layout, durably.
     static func writeLayout(_ directory: String, shards: Int) throws(StoreError) {
-        try self.writeAtomically(directory, name: self.layoutName, contents: Array("contactd-data 1\nshards \(shards)\n".utf8))
+        try self.writeAtomically(
+            directory,
+            name: self.layoutName,
+            contents: Array("contactd-data 1\nshards \(shards)\n".utf8)
+        )
     }
 }
 

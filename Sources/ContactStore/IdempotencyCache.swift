@@ -73,7 +73,9 @@ public struct IdempotencyCache: Sendable {
         }
 
         func hash(into hasher: inout Hasher) {
-            self.storage.withUnsafeBytes { hasher.combine(bytes: UnsafeRawBufferPointer(rebasing: $0[..<self.keyCount])) }
+            self.storage.withUnsafeBytes {
+                hasher.combine(bytes: UnsafeRawBufferPointer(rebasing: $0[..<self.keyCount]))
+            }
         }
     }
 
@@ -112,7 +114,8 @@ public struct IdempotencyCache: Sendable {
     /// ``Limits/maxAgeMilliseconds`` (even before eviction forgets it). Forgets expired keys.
     public mutating func lookup(_ key: String, now: Timestamp) -> Entry? {
         self.evict(now: now)
-        guard let index = self.entries.index(forKey: ByteKey(key)), !self.isExpired(self.entries[index].value.at, now: now)
+        guard let index = self.entries.index(forKey: ByteKey(key)),
+            !self.isExpired(self.entries[index].value.at, now: now)
         else { return nil }
         return self.entry(self.entries[index])
     }
@@ -166,7 +169,12 @@ public struct IdempotencyCache: Sendable {
     private func entry(_ element: (key: ByteKey, value: Stored)) -> Entry {
         let (key, stored) = element
         return Entry(
-            record: IdempotencyRecord(key: key.key, fingerprint: stored.fingerprint, response: key.response, at: stored.at),
+            record: IdempotencyRecord(
+                key: key.key,
+                fingerprint: stored.fingerprint,
+                response: key.response,
+                at: stored.at
+            ),
             sequence: stored.sequence
         )
     }

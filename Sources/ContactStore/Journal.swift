@@ -1,7 +1,7 @@
 import Dispatch
 import Glibc
-import Synchronization
 import Logging
+import Synchronization
 
 /// The write calls the journal's writer thread makes, replaceable so tests can make them fail.
 struct JournalFileOperations: Sendable {

@@ -97,6 +97,14 @@ struct OpenedShards: Sendable {
             }
             return OpenedShards(shards: shards, journals: journals, lastSnapshots: lastSnapshots)
         }
-        return try self.reshard(loaded: loaded, from: oldCount, to: shardCount, survey: survey, fsync: fsync, operations: operations, logger: logger)
+        return try self.reshard(
+            loaded: loaded,
+            from: oldCount,
+            to: shardCount,
+            survey: survey,
+            fsync: fsync,
+            operations: operations,
+            logger: logger
+        )
     }
 }

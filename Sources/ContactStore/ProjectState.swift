@@ -137,14 +137,23 @@ public struct ProjectState: Sendable {
             guard entry.record.fingerprint == context.fingerprint else {
                 let message =
                     "idempotencyKey \(JSONWriter.string(.string(key))) was already used for a different request"
-                return Outcome(body: ResponseWriter.failureBody(.conflict, message: message), status: .conflict, changes: [])
+                return Outcome(
+                    body: ResponseWriter.failureBody(.conflict, message: message),
+                    status: .conflict,
+                    changes: []
+                )
             }
             return Outcome(body: entry.record.response, status: .ok, changes: [], replayOf: entry.sequence)
         }
         let (writer, collected) = body(&self)
         var changes = collected.changes
         var undo = collected.undo
-        let record = IdempotencyRecord(key: key, fingerprint: context.fingerprint, response: writer.body, at: context.now)
+        let record = IdempotencyRecord(
+            key: key,
+            fingerprint: context.fingerprint,
+            response: writer.body,
+            at: context.now
+        )
         changes.append(.remember(record))
         undo.key = key
         // The journal assigns the sequence number later; the actor fixes it with `noteSequence`.
@@ -161,7 +170,11 @@ public struct ProjectState: Sendable {
     private func get(_ id: String) -> Outcome {
         guard let contact = self.contacts[id] else {
             let message = "no contact with id \(JSONWriter.string(.string(id))) in project \(self.name)"
-            return Outcome(body: ResponseWriter.failureBody(.notFound, message: message), status: .notFound, changes: [])
+            return Outcome(
+                body: ResponseWriter.failureBody(.notFound, message: message),
+                status: .notFound,
+                changes: []
+            )
         }
         var writer = ResponseWriter(status: .ok, success: true)
         writer.raw("contact") { contact.write(project: self.name, into: &$0) }

@@ -1,6 +1,6 @@
 import ContactCore
-import Logging
 import Glibc
+import Logging
 
 /// Loading a data folder: the newest snapshot of each shard, then its journal segments in order.
 ///

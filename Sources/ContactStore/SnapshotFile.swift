@@ -219,7 +219,9 @@ enum SnapshotFile {
                     current = state
                 case BinaryFormat.contactsBlock:
                     let count = Int(try reader.u32())
-                    guard current != nil, count <= contactsLeft else { throw BinaryDecodingError(message: "unexpected contacts") }
+                    guard current != nil, count <= contactsLeft else {
+                        throw BinaryDecodingError(message: "unexpected contacts")
+                    }
                     changes.removeAll(keepingCapacity: true)
                     changes.reserveCapacity(count)
                     for _ in 0..<count { changes.append(.put(try reader.contact())) }

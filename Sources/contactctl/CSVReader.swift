@@ -53,7 +53,8 @@ struct CSVReader: ImportRowReader {
         let id = cells.count > self.idColumn ? cells[self.idColumn] : ""
         guard cells.count == self.columns.count else {
             return .bad(
-                line: line, id: id.isEmpty ? nil : id,
+                line: line,
+                id: id.isEmpty ? nil : id,
                 reason: "expected \(self.columns.count) fields as in the header, got \(cells.count)"
             )
         }

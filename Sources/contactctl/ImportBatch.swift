@@ -17,11 +17,15 @@ struct ImportBatch: Sendable {
         let middle = self.entries.count / 2
         return (
             ImportBatch(
-                label: self.label + ".0", lines: Array(self.lines[..<middle]), ids: Array(self.ids[..<middle]),
+                label: self.label + ".0",
+                lines: Array(self.lines[..<middle]),
+                ids: Array(self.ids[..<middle]),
                 entries: Array(self.entries[..<middle])
             ),
             ImportBatch(
-                label: self.label + ".1", lines: Array(self.lines[middle...]), ids: Array(self.ids[middle...]),
+                label: self.label + ".1",
+                lines: Array(self.lines[middle...]),
+                ids: Array(self.ids[middle...]),
                 entries: Array(self.entries[middle...])
             )
         )

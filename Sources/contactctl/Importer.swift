@@ -98,7 +98,8 @@ struct Importer {
             } else if Self.failsOnlyTheBatch(error) {
                 for (line, id) in zip(batch.lines, batch.ids) {
                     summary.failures.append(
-                        ImportSummary.Failure(line: line, id: id, message: "request refused: \(error.message)"))
+                        ImportSummary.Failure(line: line, id: id, message: "request refused: \(error.message)")
+                    )
                 }
             } else {
                 throw error

@@ -51,7 +51,10 @@ struct JSONLinesReader: ImportRowReader {
         case .string(let text)? where Timestamp(rfc3339: text) != nil: entry["createdAt"] = .string(text)
         case let other?:
             return .bad(
-                line: line, id: id, reason: "createdAt must be an RFC 3339 date-time, got \(JSONWriter.string(other))")
+                line: line,
+                id: id,
+                reason: "createdAt must be an RFC 3339 date-time, got \(JSONWriter.string(other))"
+            )
         }
         return .entry(line: line, id: id, json: .object(entry))
     }

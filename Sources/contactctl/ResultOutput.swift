@@ -43,7 +43,8 @@ enum ResultOutput {
         .array(
             failures.map {
                 .object(
-                    JSONObject(["index": .int(Int64($0.index)), "id": .string($0.id), "error": .string($0.message)]))
+                    JSONObject(["index": .int(Int64($0.index)), "id": .string($0.id), "error": .string($0.message)])
+                )
             }
         )
     }

@@ -8,7 +8,8 @@ import SeededRandom
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "contactd-bench",
-        abstract: "Upserts seed-shaped contacts into contactd (or the same data into Redis) and measures throughput and batch latency.",
+        abstract:
+            "Upserts seed-shaped contacts into contactd (or the same data into Redis) and measures throughput and batch latency.",
         discussion: """
             Exit status: 0 when every request succeeded, 1 when the run could not be made, 2 when it ran \
             and counted errors (non-200 replies, failed entries, Redis errors or unanswered requests).
@@ -51,16 +52,23 @@ struct Bench: ParsableCommand {
     @Option(help: "What each contact gets: seed ($set+$push+$inc), set or inc.")
     var mix: Mix = .seed
 
-    @Option(help: "Percent of requests (0-100) that read instead of write: a batch of --read-batch ids, one contacts.get each (Redis: HGETALL profile:<id>), pipelined.")
+    @Option(
+        help:
+            "Percent of requests (0-100) that read instead of write: a batch of --read-batch ids, one contacts.get each (Redis: HGETALL profile:<id>), pipelined."
+    )
     var reads: Int = 0
 
     @Option(help: "Ids per read batch (default: --batch).")
     var readBatch: Int?
 
-    @Flag(help: "Before the run, insert every id of the id space once (as --load does, not measured), so reads find them.")
+    @Flag(
+        help: "Before the run, insert every id of the id space once (as --load does, not measured), so reads find them."
+    )
     var preload = false
 
-    @Option(help: "Also report write throughput and the slowest batch for each slice of this many seconds of the window.")
+    @Option(
+        help: "Also report write throughput and the slowest batch for each slice of this many seconds of the window."
+    )
     var interval: Double?
 
     @Option(help: "Insert this many distinct seed contacts (ids u0…uN-1) as fast as possible, then stop.")
@@ -72,7 +80,12 @@ struct Bench: ParsableCommand {
     @Option(help: "Seconds without a reply after which a connection gives up.")
     var stallTimeout: Double = 30
 
-    @Option(help: ArgumentHelp("Measure append+fdatasync latency in this folder instead of running load.", valueName: "folder"))
+    @Option(
+        help: ArgumentHelp(
+            "Measure append+fdatasync latency in this folder instead of running load.",
+            valueName: "folder"
+        )
+    )
     var fsyncProbe: String?
 
     @Option(help: "How many syncs the fsync probe makes (it stops after 5 seconds anyway).")
@@ -122,7 +135,11 @@ struct Bench: ParsableCommand {
             }
             var report: BenchReport
             if let socket = self.contactdSocket, let key = self.apiKey {
-                report = try self.run(codec: ContactdCodec(apiKey: key, mix: self.mix), socket: socket, target: "contactd")
+                report = try self.run(
+                    codec: ContactdCodec(apiKey: key, mix: self.mix),
+                    socket: socket,
+                    target: "contactd"
+                )
             } else if let socket = self.redisSocket {
                 report = try self.run(codec: RedisCodec(mix: self.mix), socket: socket, target: "redis")
             } else {
@@ -151,7 +168,9 @@ struct Bench: ParsableCommand {
             loader.interval = nil
             let loaded = try loader.runLoad(codec: codec, socket: socket, target: target)
             guard loaded.errors == 0, loaded.failures.isEmpty else {
-                throw BenchFailure("the preload of \(self.ids) contacts failed: \(loaded.errors) error(s) \(loaded.failures)")
+                throw BenchFailure(
+                    "the preload of \(self.ids) contacts failed: \(loaded.errors) error(s) \(loaded.failures)"
+                )
             }
             preloaded = loaded.totalContacts
         }
@@ -183,9 +202,14 @@ struct Bench: ParsableCommand {
             }
             plans.append(
                 ConnectionPlan(
-                    batch: self.batch, pipeline: self.pipeline, ids: source, quota: quota,
-                    trackedIDSpace: tracked, stallTimeoutNanoseconds: UInt64(self.stallTimeout * 1e9),
-                    readPercent: self.load == nil ? self.reads : 0, readBatch: self.readBatch ?? self.batch,
+                    batch: self.batch,
+                    pipeline: self.pipeline,
+                    ids: source,
+                    quota: quota,
+                    trackedIDSpace: tracked,
+                    stallTimeoutNanoseconds: UInt64(self.stallTimeout * 1e9),
+                    readPercent: self.load == nil ? self.reads : 0,
+                    readBatch: self.readBatch ?? self.batch,
                     readChooser: SplitMix64(seed: ~(self.seed &+ UInt64(index) &* 0x9E37_79B9_7F4A_7C15)),
                     intervalNanoseconds: self.interval.map { UInt64($0 * 1e9) } ?? 0
                 )
@@ -210,13 +234,23 @@ struct Bench: ParsableCommand {
             mix = self.mix
         }
         let runner = LoadRunner(
-            codec: codec, socketPath: socket, plans: plans, threads: threads,
-            warmup: duration == nil ? 0 : self.warmup, duration: duration
+            codec: codec,
+            socketPath: socket,
+            plans: plans,
+            threads: threads,
+            warmup: duration == nil ? 0 : self.warmup,
+            duration: duration
         )
         let (reports, timing) = try runner.run()
         return BenchReport(
-            target: target, mode: mode, mix: mix, plans: plans, threads: threads, idSpace: idSpace,
-            reports: reports, timing: timing
+            target: target,
+            mode: mode,
+            mix: mix,
+            plans: plans,
+            threads: threads,
+            idSpace: idSpace,
+            reports: reports,
+            timing: timing
         )
     }
 

@@ -84,11 +84,23 @@ struct BenchReport: Encodable {
     var benchCPUSeconds: Double = 0
 
     init(
-        target: String, mode: String, mix: Mix, plans: [ConnectionPlan], threads: Int, idSpace: Int,
-        reports: [ConnectionReport], timing: RunTiming
+        target: String,
+        mode: String,
+        mix: Mix,
+        plans: [ConnectionPlan],
+        threads: Int,
+        idSpace: Int,
+        reports: [ConnectionReport],
+        timing: RunTiming
     ) {
-        var latency = Histogram<UInt64>(lowestDiscernibleValue: 1, highestTrackableValue: ConnectionReport.highestLatency)
-        var readLatency = Histogram<UInt64>(lowestDiscernibleValue: 1, highestTrackableValue: ConnectionReport.highestLatency)
+        var latency = Histogram<UInt64>(
+            lowestDiscernibleValue: 1,
+            highestTrackableValue: ConnectionReport.highestLatency
+        )
+        var readLatency = Histogram<UInt64>(
+            lowestDiscernibleValue: 1,
+            highestTrackableValue: ConnectionReport.highestLatency
+        )
         var reads = (window: 0, windowContacts: 0, contacts: 0, misses: 0)
         var sliceContacts: [Int] = []
         var sliceMax: [UInt64] = []
@@ -160,11 +172,15 @@ struct BenchReport: Encodable {
         }
         if let plan = plans.first, plan.readPercent > 0 {
             self.reads = Reads(
-                percent: plan.readPercent, batch: plan.readBatch, requests: reads.window,
+                percent: plan.readPercent,
+                batch: plan.readBatch,
+                requests: reads.window,
                 contacts: reads.windowContacts,
                 requestsPerSecond: self.seconds > 0 ? Double(reads.window) / self.seconds : 0,
                 contactsPerSecond: self.seconds > 0 ? Double(reads.windowContacts) / self.seconds : 0,
-                latencyMicros: Latency(readLatency), totalContacts: reads.contacts, misses: reads.misses
+                latencyMicros: Latency(readLatency),
+                totalContacts: reads.contacts,
+                misses: reads.misses
             )
         }
         self.errors = self.rejected + self.failedEntries + self.lost
@@ -194,15 +210,19 @@ struct BenchReport: Encodable {
                         + "\(rate(reads.contactsPerSecond)) contacts read/s, \(reads.misses) missing",
                     "read batch latency (us): p50 \(reads.latencyMicros.p50)  p90 \(reads.latencyMicros.p90)  "
                         + "p99 \(reads.latencyMicros.p99)  p99.9 \(reads.latencyMicros.p999)  max \(reads.latencyMicros.max)",
-                ], at: 4)
+                ],
+                at: 4
+            )
         }
         if let preloaded = self.preloaded { lines.insert("preloaded: \(preloaded) contacts", at: 1) }
         if let intervals = self.intervals {
             lines.append(
-                "contacts/s per \(intervals.seconds) s: " + intervals.contactsPerSecond.map(rate).joined(separator: " "))
+                "contacts/s per \(intervals.seconds) s: " + intervals.contactsPerSecond.map(rate).joined(separator: " ")
+            )
             lines.append(
                 "slowest batch per \(intervals.seconds) s (us): "
-                    + intervals.maxLatencyMicros.map { String($0) }.joined(separator: " "))
+                    + intervals.maxLatencyMicros.map { String($0) }.joined(separator: " ")
+            )
         }
         for failure in Set(self.failures).sorted() { lines.append("connection failure: \(failure)") }
         return lines.joined(separator: "\n")

@@ -19,14 +19,16 @@ struct ContactdCodec: BenchCodec {
     private let getTail: [UInt8]
 
     init(apiKey: String, mix: Mix) {
-        self.head = Array(#"{"method":"contacts.upsert","apiKey":"#.utf8) + Self.jsonString(apiKey)
+        self.head =
+            Array(#"{"method":"contacts.upsert","apiKey":"#.utf8) + Self.jsonString(apiKey)
             + Array(#","requestId":"#.utf8)
         self.contactsOpen = Array(#","contacts":["#.utf8)
         self.entryHead = Array(#"{"id":"u"#.utf8)
         let profile: String
         switch mix {
         case .seed:
-            profile = #"{"$set":{"firstName":"Justin","lastName":"Bieber","email":"justin.bieber@yopmail.com"},"#
+            profile =
+                #"{"$set":{"firstName":"Justin","lastName":"Bieber","email":"justin.bieber@yopmail.com"},"#
                 + #""$push":{"tags":"customer"},"$inc":{"totalOrders":1}}"#
         case .set:
             profile = #"{"$set":{"firstName":"Justin","lastName":"Bieber","email":"justin.bieber@yopmail.com"}}"#
@@ -35,7 +37,8 @@ struct ContactdCodec: BenchCodec {
         }
         self.entryTail = Array(#"","profile":"#.utf8) + Array(profile.utf8) + [UInt8(ascii: "}")]
         self.tail = Array("]}\n".utf8)
-        self.getHead = Array(#"{"method":"contacts.get","apiKey":"#.utf8) + Self.jsonString(apiKey)
+        self.getHead =
+            Array(#"{"method":"contacts.get","apiKey":"#.utf8) + Self.jsonString(apiKey)
             + Array(#","id":"u"#.utf8)
         self.getTail = Array("\"}\n".utf8)
     }

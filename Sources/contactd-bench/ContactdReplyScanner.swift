@@ -1,9 +1,10 @@
+import NIOCore
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import NIOCore
 
 /// Reads contactd's response lines with as little work as possible: an upsert's line is accepted
 /// when it starts with `{"statusCode":200,`; its failed entries are the elements of `"failed":[…]`.

@@ -1,10 +1,11 @@
+import Histogram
+import NIOCore
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Histogram
-import NIOCore
 
 /// Measures what one durable append costs on a folder's file system: append 4 KiB to a fresh
 /// file, then `fdatasync` it (the size changes, as a journal's does), `count` times or for at
@@ -45,9 +46,14 @@ struct FsyncProbe: Encodable {
         }
         let total = Double(NIODeadline.now().uptimeNanoseconds - started) / 1e9
         return FsyncProbe(
-            folder: folder, appendBytes: block.count, syncs: syncs,
-            p50Micros: histogram.valueAtPercentile(50), p90Micros: histogram.valueAtPercentile(90),
-            p99Micros: histogram.valueAtPercentile(99), maxMicros: histogram.max, meanMicros: histogram.mean,
+            folder: folder,
+            appendBytes: block.count,
+            syncs: syncs,
+            p50Micros: histogram.valueAtPercentile(50),
+            p90Micros: histogram.valueAtPercentile(90),
+            p99Micros: histogram.valueAtPercentile(99),
+            maxMicros: histogram.max,
+            meanMicros: histogram.mean,
             syncsPerSecond: total > 0 ? Double(syncs) / total : 0
         )
     }

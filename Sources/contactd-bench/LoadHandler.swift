@@ -80,7 +80,8 @@ final class LoadHandler<Codec: BenchCodec>: ChannelInboundHandler {
             self.sending = false
             return false
         }
-        let isRead = self.plan.readPercent > 0
+        let isRead =
+            self.plan.readPercent > 0
             && (self.plan.readPercent >= 100 || self.plan.readChooser.next(below: 100) < self.plan.readPercent)
         self.batchIDs.removeAll(keepingCapacity: true)
         if isRead {
@@ -99,10 +100,14 @@ final class LoadHandler<Codec: BenchCodec>: ChannelInboundHandler {
         }
         var buffer: ByteBuffer
         if isRead {
-            buffer = context.channel.allocator.buffer(capacity: self.codec.readRequestCapacity(contacts: self.batchIDs.count))
+            buffer = context.channel.allocator.buffer(
+                capacity: self.codec.readRequestCapacity(contacts: self.batchIDs.count)
+            )
             self.codec.writeReadRequest(ids: self.batchIDs, into: &buffer)
         } else {
-            buffer = context.channel.allocator.buffer(capacity: self.codec.requestCapacity(contacts: self.batchIDs.count))
+            buffer = context.channel.allocator.buffer(
+                capacity: self.codec.requestCapacity(contacts: self.batchIDs.count)
+            )
             self.codec.writeRequest(number: self.nextRequestNumber, ids: self.batchIDs, into: &buffer)
         }
         self.nextRequestNumber += 1
@@ -237,7 +242,10 @@ final class LoadHandler<Codec: BenchCodec>: ChannelInboundHandler {
             guard !handler.finished, let context = handler.context else { return }
             let now = NIODeadline.now().uptimeNanoseconds
             if handler.inFlight > 0, now &- handler.lastProgress > handler.plan.stallTimeoutNanoseconds {
-                handler.fail(context: context, reason: "no reply for \(handler.plan.stallTimeoutNanoseconds / 1_000_000_000) s")
+                handler.fail(
+                    context: context,
+                    reason: "no reply for \(handler.plan.stallTimeoutNanoseconds / 1_000_000_000) s"
+                )
             } else {
                 handler.scheduleWatchdog(on: loop)
             }

@@ -22,7 +22,8 @@ struct RedisCodec: BenchCodec {
 
     init(mix: Mix) {
         let hset = Self.command(
-            "HSET", key: "profile:u",
+            "HSET",
+            key: "profile:u",
             arguments: ["firstName", "Justin", "lastName", "Bieber", "email", "justin.bieber@yopmail.com"]
         )
         let rpush = Self.command("RPUSH", key: "tags:u", arguments: ["customer"])

@@ -1,9 +1,10 @@
+import NIOCore
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import NIOCore
 
 /// Counts RESP replies. Every write command the bench sends is answered by one line (`:n` or
 /// `-ERR …`), so a write batch is complete after `contacts × repliesPerContact` lines; lines starting

@@ -90,7 +90,9 @@ struct Contactd: AsyncParsableCommand {
 
     private func serve() async throws {
         guard let level = Logger.Level(rawValue: self.logLevel) else {
-            throw StartFailure("--log-level \(self.logLevel) is not one of trace, debug, info, notice, warning, error, critical")
+            throw StartFailure(
+                "--log-level \(self.logLevel) is not one of trace, debug, info, notice, warning, error, critical"
+            )
         }
         guard let mode = ListeningSocket.parseMode(self.socketMode) else {
             throw StartFailure("--socket-mode \(self.socketMode) is not an octal mode like 0660")

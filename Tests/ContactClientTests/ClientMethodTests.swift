@@ -154,12 +154,16 @@ struct ClientMethodTests {
             Issue.record("expected a 409")
         } catch {
             #expect(error.statusCode == 409)
-            guard error.code == .conflict else { Issue.record("expected .conflict, got \(error)"); return }
+            guard error.code == .conflict else {
+                Issue.record("expected .conflict, got \(error)")
+                return
+            }
         }
         let deleted = try await client.delete(["k"], idempotencyKey: "key-2")
         #expect(
             try await client.delete(["k"], idempotencyKey: "key-2")
-                == DeleteResult(deleted: deleted.deleted, replayed: true))
+                == DeleteResult(deleted: deleted.deleted, replayed: true)
+        )
         await #expect(throws: ContactClientError.invalidArgument("idempotencyKey must not be empty")) {
             _ = try await client.upsert(id: "k", idempotencyKey: "")
         }
@@ -232,7 +236,10 @@ struct ClientMethodTests {
             Issue.record("expected a 404")
         } catch {
             let message = error.message
-            guard error.code == .notFound else { Issue.record("got \(error)"); return }
+            guard error.code == .notFound else {
+                Issue.record("got \(error)")
+                return
+            }
             #expect(message.contains("missing"))
             #expect(error.description.hasPrefix("404 Not Found: "))
         }
@@ -247,7 +254,10 @@ struct ClientMethodTests {
             _ = try await client.upsert(id: "big", ProfileUpdate().set("blob", String(repeating: "x", count: 500)))
             Issue.record("expected a 413")
         } catch {
-            guard error.code == .payloadTooLarge else { Issue.record("got \(error)"); return }
+            guard error.code == .payloadTooLarge else {
+                Issue.record("got \(error)")
+                return
+            }
             #expect(error.statusCode == 413)
         }
         #expect(try await client.upsert(id: "small") == UpsertResult(inserted: ["small"]))
@@ -272,7 +282,8 @@ struct ClientMethodTests {
         #expect(!ContactClientError.internalServerError("m").isRetryable)
         #expect(
             ContactClientError.connectionFailed("x").isRetryable
-                && ContactClientError.connectionFailed("x").statusCode == nil)
+                && ContactClientError.connectionFailed("x").statusCode == nil
+        )
     }
 
     /// The project is the key's: another project's client sees none of these contacts.

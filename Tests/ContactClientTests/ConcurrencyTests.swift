@@ -16,7 +16,9 @@ struct ConcurrencyTests {
                 group.addTask {
                     let id = "c\(index)"
                     let result = try await client.upsert(
-                        id: id, ProfileUpdate().set("n", index).push("log", "\(index)"))
+                        id: id,
+                        ProfileUpdate().set("n", index).push("log", "\(index)")
+                    )
                     #expect(result == UpsertResult(inserted: [id]))
                     let contact = try await client.get(id)
                     #expect(contact.externalId == id)
@@ -38,7 +40,8 @@ struct ConcurrencyTests {
                         #expect(
                             try await client.upsert(id: "c\(index)", ProfileUpdate().inc("n", 1)).updated == [
                                 "c\(index)"
-                            ])
+                            ]
+                        )
                     case 2: #expect(try await client.count() >= 200)
                     default: try await client.ping()
                     }
@@ -87,7 +90,8 @@ struct ConcurrencyTests {
         #expect(try await client.get("b1233").profile["i"] == .int(1233))
 
         let again = try await client.bulkUpsert(
-            entries.map { UpsertEntry(id: $0.id, update: ProfileUpdate().inc("seen", 1)) })
+            entries.map { UpsertEntry(id: $0.id, update: ProfileUpdate().inc("seen", 1)) }
+        )
         #expect(again.updated.count == 1232)
         #expect(again.inserted == ["b7", "b1000"])
         #expect(try await client.bulkUpsert([]) == UpsertResult())

@@ -54,7 +54,10 @@ struct ProfileUpdateTests {
         (
             "$push $sort by field",
             ProfileUpdate().push(
-                "items", each: [JSON.object(JSONObject(["q": .int(1)]))], sort: .by("q", ascending: false)),
+                "items",
+                each: [JSON.object(JSONObject(["q": .int(1)]))],
+                sort: .by("q", ascending: false)
+            ),
             #"{"$push":{"items":{"$each":[{"q":1}],"$sort":{"q":-1}}}}"#
         ),
         (
@@ -129,11 +132,14 @@ struct ProfileUpdateTests {
     @Test func entryJSON() {
         #expect(JSONWriter.string(UpsertEntry(id: "a").json) == #"{"id":"a"}"#)
         let full = UpsertEntry(
-            id: "b", update: ProfileUpdate().set("x", 1), createdAt: Timestamp(rfc3339: "2016-10-22T06:31:13+02:00")
+            id: "b",
+            update: ProfileUpdate().set("x", 1),
+            createdAt: Timestamp(rfc3339: "2016-10-22T06:31:13+02:00")
         )
         #expect(
             JSONWriter.string(full.json)
-                == #"{"id":"b","profile":{"$set":{"x":1}},"createdAt":"2016-10-22T04:31:13.000Z"}"#)
+                == #"{"id":"b","profile":{"$set":{"x":1}},"createdAt":"2016-10-22T04:31:13.000Z"}"#
+        )
         #expect(JSONWriter.string(MessageRecord(id: "c").json) == #"{"id":"c"}"#)
     }
 

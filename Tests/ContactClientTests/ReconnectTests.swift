@@ -99,7 +99,9 @@ struct ReconnectTests {
         defer { recordProxy.stop() }
         let recordClient = daemon.client(connections: 1, socketPath: recordProxy.path)
         let recorded = try await recordClient.recordMessage(
-            id: "counter", at: Timestamp(rfc3339: "2020-01-15T00:00:00Z"))
+            id: "counter",
+            at: Timestamp(rfc3339: "2020-01-15T00:00:00Z")
+        )
         #expect(recorded.replayed && recorded.recorded == ["counter"])
         #expect(recordProxy.droppedResponses == 1)
         #expect(try await direct.get("counter").messages(year: 2020, month: 1) == 1)
@@ -127,7 +129,10 @@ struct ReconnectTests {
             _ = try await client.upsert(id: "x")
             Issue.record("expected a connection error")
         } catch {
-            guard error.code == .connectionClosed else { Issue.record("got \(error)"); return }
+            guard error.code == .connectionClosed else {
+                Issue.record("got \(error)")
+                return
+            }
             #expect(error.isConnectionFailure && error.statusCode == nil)
         }
         try await client.ping()
@@ -148,7 +153,10 @@ struct ReconnectTests {
             Issue.record("expected a connection error")
         } catch {
             let message = error.message
-            guard error.code == .connectionFailed else { Issue.record("got \(error)"); return }
+            guard error.code == .connectionFailed else {
+                Issue.record("got \(error)")
+                return
+            }
             #expect(message.contains("No such file or directory"))
         }
         await client.close()
@@ -161,7 +169,11 @@ struct ReconnectTests {
         let proxy = try FaultyProxy(path: daemon.directory + "/silent.sock", target: daemon.socketPath, silent: true)
         defer { proxy.stop() }
         let client = daemon.client(
-            connections: 1, retry: .never, requestTimeout: .milliseconds(200), socketPath: proxy.path)
+            connections: 1,
+            retry: .never,
+            requestTimeout: .milliseconds(200),
+            socketPath: proxy.path
+        )
         await #expect(throws: ContactClientError.timedOut(.milliseconds(200))) { try await client.count() }
         await client.close()
     }

@@ -19,7 +19,8 @@ struct FingerprintTests {
     /// `null` equals absent at every level, however deep.
     @Test func nullEqualsAbsentAtEveryLevel() {
         let plain = fingerprint(
-            #"{"method":"contacts.upsert","contacts":[{"externalId":"a","profile":{"$set":{"x":{"y":1}}}}]}"#)
+            #"{"method":"contacts.upsert","contacts":[{"externalId":"a","profile":{"$set":{"x":{"y":1}}}}]}"#
+        )
         let withNulls = fingerprint(
             #"{"method":"contacts.upsert","requestId":null,"contacts":[{"externalId":"a","profile":{"$set":{"x":{"y":1,"z":null}},"$unset":null}}]}"#
         )
@@ -31,8 +32,12 @@ struct FingerprintTests {
         let one = fingerprint(#"{"method":"contacts.delete","ids":["a"]}"#)
         let withNullElement = fingerprint(#"{"method":"contacts.delete","ids":["a",null]}"#)
         #expect(one != withNullElement)
-        let value = fingerprint(#"{"method":"contacts.upsert","contacts":[{"externalId":"a","profile":{"$set":{"x":1}}}]}"#)
-        let null = fingerprint(#"{"method":"contacts.upsert","contacts":[{"externalId":"a","profile":{"$set":{"x":null}}}]}"#)
+        let value = fingerprint(
+            #"{"method":"contacts.upsert","contacts":[{"externalId":"a","profile":{"$set":{"x":1}}}]}"#
+        )
+        let null = fingerprint(
+            #"{"method":"contacts.upsert","contacts":[{"externalId":"a","profile":{"$set":{"x":null}}}]}"#
+        )
         #expect(value != null)
     }
 

@@ -79,13 +79,15 @@ struct JSONParserTests {
                 "precision": .string("zip"), "Latitude": .double(latitude), "Longitude": .double(longitude),
                 "Address": .string(""), "City": .string(city), "State": .string("CA"), "Zip": .string(zip),
                 "Country": .string("US"),
-            ]))
+            ])
+        )
     }
 
     static let validCases: [ValidCase] = [
         // RFC 8259 section 13.
         ValidCase(
-            name: "RFC 8259 image object", bytes: utf8(rfcImage),
+            name: "RFC 8259 image object",
+            bytes: utf8(rfcImage),
             expected: .object(
                 JSONObject([
                     "Image": .object(
@@ -95,17 +97,23 @@ struct JSONParserTests {
                                 JSONObject([
                                     "Url": .string("http://www.example.com/image/481989943"), "Height": .int(125),
                                     "Width": .int(100),
-                                ])),
+                                ])
+                            ),
                             "Animated": .bool(false),
                             "IDs": .array([.int(116), .int(943), .int(234), .int(38793)]),
-                        ]))
-                ]))),
+                        ])
+                    )
+                ])
+            )
+        ),
         ValidCase(
-            name: "RFC 8259 array of two addresses", bytes: utf8(rfcAddresses),
+            name: "RFC 8259 array of two addresses",
+            bytes: utf8(rfcAddresses),
             expected: .array([
                 address(37.7668, -122.3959, "SAN FRANCISCO", "94107"),
                 address(37.371991, -122.02602, "SUNNYVALE", "94085"),
-            ])),
+            ])
+        ),
         ValidCase(name: "RFC 8259 string text", bytes: utf8(#""Hello world!""#), expected: .string("Hello world!")),
         ValidCase(name: "RFC 8259 number text", bytes: utf8("42"), expected: .int(42)),
         ValidCase(name: "RFC 8259 true text", bytes: utf8("true"), expected: .bool(true)),
@@ -117,59 +125,85 @@ struct JSONParserTests {
         ValidCase(
             name: "all four whitespace characters everywhere",
             bytes: utf8(" \t\n\r[ \t\n\r1 \t\n\r, \t\n\r{ \r\n\"a\" \t: \n2\r} ]\r\n\t "),
-            expected: .array([.int(1), .object(JSONObject(["a": .int(2)]))])),
+            expected: .array([.int(1), .object(JSONObject(["a": .int(2)]))])
+        ),
         ValidCase(
-            name: "nested empties", bytes: utf8("[[],{},[{}],{\"a\":[]}]"),
+            name: "nested empties",
+            bytes: utf8("[[],{},[{}],{\"a\":[]}]"),
             expected: .array([
                 .array([]), .object(JSONObject()), .array([.object(JSONObject())]),
                 .object(JSONObject(["a": .array([])])),
-            ])),
+            ])
+        ),
         ValidCase(
-            name: "member order is kept", bytes: utf8(#"{"b":1,"a":2,"c":3}"#),
-            expected: .object(JSONObject(["b": .int(1), "a": .int(2), "c": .int(3)]))),
+            name: "member order is kept",
+            bytes: utf8(#"{"b":1,"a":2,"c":3}"#),
+            expected: .object(JSONObject(["b": .int(1), "a": .int(2), "c": .int(3)]))
+        ),
         ValidCase(
-            name: "names differing in case", bytes: utf8(#"{"a":1,"A":2}"#),
-            expected: .object(JSONObject(["a": .int(1), "A": .int(2)]))),
+            name: "names differing in case",
+            bytes: utf8(#"{"a":1,"A":2}"#),
+            expected: .object(JSONObject(["a": .int(1), "A": .int(2)]))
+        ),
         ValidCase(
             name: "names equal only after Unicode normalisation are distinct",
             bytes: utf8("{\"\u{E9}\":1,\"e\u{301}\":2}"),
-            expected: .object(JSONObject(["\u{E9}": .int(1), "e\u{301}": .int(2)])), useOracle: false),
+            expected: .object(JSONObject(["\u{E9}": .int(1), "e\u{301}": .int(2)])),
+            useOracle: false
+        ),
         // Strings and escapes.
         ValidCase(
-            name: "short escapes", bytes: utf8(#""\"\\\/\b\f\n\r\t""#), expected: .string("\"\\/\u{08}\u{0C}\n\r\t")),
+            name: "short escapes",
+            bytes: utf8(#""\"\\\/\b\f\n\r\t""#),
+            expected: .string("\"\\/\u{08}\u{0C}\n\r\t")
+        ),
         ValidCase(
-            name: "\\u escapes in either case", bytes: utf8(#""\u0041\u00e9\u00E9\u20ac\u20AC""#),
-            expected: .string("A\u{E9}\u{E9}\u{20AC}\u{20AC}")),
+            name: "\\u escapes in either case",
+            bytes: utf8(#""\u0041\u00e9\u00E9\u20ac\u20AC""#),
+            expected: .string("A\u{E9}\u{E9}\u{20AC}\u{20AC}")
+        ),
         ValidCase(name: "surrogate pair", bytes: utf8(#""\ud83d\ude00""#), expected: .string("\u{1F600}")),
         ValidCase(name: "surrogate pair uppercase", bytes: utf8(#""\uD83D\uDE00""#), expected: .string("\u{1F600}")),
         ValidCase(name: "lowest surrogate pair", bytes: utf8(#""\ud800\udc00""#), expected: .string("\u{10000}")),
         ValidCase(name: "highest surrogate pair", bytes: utf8(#""\udbff\udfff""#), expected: .string("\u{10FFFF}")),
         ValidCase(
-            name: "surrogate pair between text", bytes: utf8(#""a\ud83d\ude00b\u00e9""#),
-            expected: .string("a\u{1F600}b\u{E9}")),
+            name: "surrogate pair between text",
+            bytes: utf8(#""a\ud83d\ude00b\u00e9""#),
+            expected: .string("a\u{1F600}b\u{E9}")
+        ),
         ValidCase(name: "\\u0000 in a string value", bytes: utf8(#""a\u0000b""#), expected: .string("a\u{0}b")),
         ValidCase(
             name: "\\u0000 in a nested value, other controls in a name",
             bytes: utf8(#"{"k\u0001\u001f":["\u0000"]}"#),
-            expected: .object(JSONObject(["k\u{1}\u{1F}": .array([.string("\u{0}")])]))),
+            expected: .object(JSONObject(["k\u{1}\u{1F}": .array([.string("\u{0}")])]))
+        ),
         ValidCase(
-            name: "raw non-ASCII of 2, 3 and 4 bytes", bytes: utf8("\"\u{E9}\u{20AC}\u{1F600}\""),
-            expected: .string("\u{E9}\u{20AC}\u{1F600}")),
+            name: "raw non-ASCII of 2, 3 and 4 bytes",
+            bytes: utf8("\"\u{E9}\u{20AC}\u{1F600}\""),
+            expected: .string("\u{E9}\u{20AC}\u{1F600}")
+        ),
         ValidCase(
-            name: "raw U+FFFF and U+10FFFF", bytes: [0x22, 0xEF, 0xBF, 0xBF, 0xF4, 0x8F, 0xBF, 0xBF, 0x22],
-            expected: .string("\u{FFFF}\u{10FFFF}")),
+            name: "raw U+FFFF and U+10FFFF",
+            bytes: [0x22, 0xEF, 0xBF, 0xBF, 0xF4, 0x8F, 0xBF, 0xBF, 0x22],
+            expected: .string("\u{FFFF}\u{10FFFF}")
+        ),
         ValidCase(
             name: "raw U+0080, U+07FF, U+0800, U+D7FF, U+E000",
             bytes: [0x22, 0xC2, 0x80, 0xDF, 0xBF, 0xE0, 0xA0, 0x80, 0xED, 0x9F, 0xBF, 0xEE, 0x80, 0x80, 0x22],
-            expected: .string("\u{80}\u{7FF}\u{800}\u{D7FF}\u{E000}")),
+            expected: .string("\u{80}\u{7FF}\u{800}\u{D7FF}\u{E000}")
+        ),
         ValidCase(name: "raw DEL", bytes: [0x22, 0x7F, 0x22], expected: .string("\u{7F}")),
         ValidCase(
-            name: "BOM character inside a string", bytes: [0x22, 0xEF, 0xBB, 0xBF, 0x78, 0x22],
-            expected: .string("\u{FEFF}x")),
+            name: "BOM character inside a string",
+            bytes: [0x22, 0xEF, 0xBB, 0xBF, 0x78, 0x22],
+            expected: .string("\u{FEFF}x")
+        ),
         ValidCase(name: "raw U+2028", bytes: utf8("\"\u{2028}\""), expected: .string("\u{2028}")),
         ValidCase(
-            name: "non-ASCII member name", bytes: utf8("{\"\u{540D}\u{524D}\":\"\u{1F600}\"}"),
-            expected: .object(JSONObject(["\u{540D}\u{524D}": .string("\u{1F600}")]))),
+            name: "non-ASCII member name",
+            bytes: utf8("{\"\u{540D}\u{524D}\":\"\u{1F600}\"}"),
+            expected: .object(JSONObject(["\u{540D}\u{524D}": .string("\u{1F600}")]))
+        ),
         // Numbers.
         ValidCase(name: "zero", bytes: utf8("0"), expected: .int(0)),
         ValidCase(name: "minus zero integer", bytes: utf8("-0"), expected: .int(0)),
@@ -177,23 +211,35 @@ struct JSONParserTests {
         ValidCase(name: "Int64.max", bytes: utf8("9223372036854775807"), expected: .int(.max)),
         ValidCase(name: "Int64.min", bytes: utf8("-9223372036854775808"), expected: .int(.min)),
         ValidCase(
-            name: "Int64.max + 1 is a double", bytes: utf8("9223372036854775808"),
-            expected: .double(9_223_372_036_854_775_808.0)),
-        ValidCase(
-            name: "Int64.min - 1 is a double", bytes: utf8("-9223372036854775809"),
-            expected: .double(-9_223_372_036_854_775_808.0)),
-        ValidCase(
-            name: "2^64 is a double", bytes: utf8("18446744073709551616"),
-            expected: .double(18_446_744_073_709_551_616.0)),
-        ValidCase(
-            name: "30 digits", bytes: utf8("123456789012345678901234567890"),
-            expected: .double(1.2345678901234568e29)),
-        ValidCase(
-            name: "2^53 + 1 integer stays exact", bytes: utf8("9007199254740993"), expected: .int(9_007_199_254_740_993)
+            name: "Int64.max + 1 is a double",
+            bytes: utf8("9223372036854775808"),
+            expected: .double(9_223_372_036_854_775_808.0)
         ),
         ValidCase(
-            name: "2^53 + 1 with fraction rounds", bytes: utf8("9007199254740993.0"),
-            expected: .double(9_007_199_254_740_992.0)),
+            name: "Int64.min - 1 is a double",
+            bytes: utf8("-9223372036854775809"),
+            expected: .double(-9_223_372_036_854_775_808.0)
+        ),
+        ValidCase(
+            name: "2^64 is a double",
+            bytes: utf8("18446744073709551616"),
+            expected: .double(18_446_744_073_709_551_616.0)
+        ),
+        ValidCase(
+            name: "30 digits",
+            bytes: utf8("123456789012345678901234567890"),
+            expected: .double(1.2345678901234568e29)
+        ),
+        ValidCase(
+            name: "2^53 + 1 integer stays exact",
+            bytes: utf8("9007199254740993"),
+            expected: .int(9_007_199_254_740_993)
+        ),
+        ValidCase(
+            name: "2^53 + 1 with fraction rounds",
+            bytes: utf8("9007199254740993.0"),
+            expected: .double(9_007_199_254_740_992.0)
+        ),
         ValidCase(name: "1.0 is a double", bytes: utf8("1.0"), expected: .double(1.0)),
         ValidCase(name: "exponent makes a double", bytes: utf8("1e2"), expected: .double(100.0)),
         ValidCase(name: "E+", bytes: utf8("1E+2"), expected: .double(100.0)),
@@ -212,39 +258,66 @@ struct JSONParserTests {
         ValidCase(name: "small fraction", bytes: utf8("0.000001"), expected: .double(1e-6)),
         ValidCase(name: "1e-7", bytes: utf8("1e-7"), expected: .double(1e-7)),
         ValidCase(
-            name: "exponent with leading zeros", bytes: utf8("1e0000000000000000000000000000005"),
-            expected: .double(100_000.0)),
+            name: "exponent with leading zeros",
+            bytes: utf8("1e0000000000000000000000000000005"),
+            expected: .double(100_000.0)
+        ),
         ValidCase(
-            name: "greatest finite double", bytes: utf8("1.7976931348623157e308"),
-            expected: .double(.greatestFiniteMagnitude)),
+            name: "greatest finite double",
+            bytes: utf8("1.7976931348623157e308"),
+            expected: .double(.greatestFiniteMagnitude)
+        ),
         ValidCase(
-            name: "least nonzero double", bytes: utf8("4.9406564584124654e-324"),
-            expected: .double(.leastNonzeroMagnitude)),
+            name: "least nonzero double",
+            bytes: utf8("4.9406564584124654e-324"),
+            expected: .double(.leastNonzeroMagnitude)
+        ),
         ValidCase(
-            name: "least nonzero double, short", bytes: utf8("5e-324"), expected: .double(.leastNonzeroMagnitude)),
+            name: "least nonzero double, short",
+            bytes: utf8("5e-324"),
+            expected: .double(.leastNonzeroMagnitude)
+        ),
         ValidCase(
-            name: "least normal double", bytes: utf8("2.2250738585072014e-308"),
-            expected: .double(.leastNormalMagnitude)),
+            name: "least normal double",
+            bytes: utf8("2.2250738585072014e-308"),
+            expected: .double(.leastNormalMagnitude)
+        ),
         ValidCase(
             name: "exactly halfway rounds to even",
             bytes: utf8("1.00000000000000011102230246251565404236316680908203125"),
-            expected: .double(1.0), useOracle: false),
+            expected: .double(1.0),
+            useOracle: false
+        ),
         ValidCase(
             name: "just above halfway rounds up",
             bytes: utf8("1.00000000000000011102230246251565404236316680908203126"),
-            expected: .double(1.0000000000000002), useOracle: false),
+            expected: .double(1.0000000000000002),
+            useOracle: false
+        ),
         ValidCase(name: "underflow becomes 0.0", bytes: utf8("1e-400"), expected: .double(0.0), useOracle: false),
         ValidCase(
-            name: "negative underflow becomes -0.0", bytes: utf8("-1e-400"), expected: .double(-0.0), useOracle: false),
+            name: "negative underflow becomes -0.0",
+            bytes: utf8("-1e-400"),
+            expected: .double(-0.0),
+            useOracle: false
+        ),
         ValidCase(
-            name: "underflow with a huge exponent", bytes: utf8("-1e-99999999999999999999"), expected: .double(-0.0),
-            useOracle: false),
+            name: "underflow with a huge exponent",
+            bytes: utf8("-1e-99999999999999999999"),
+            expected: .double(-0.0),
+            useOracle: false
+        ),
         ValidCase(
-            name: "zero with a huge exponent", bytes: utf8("0e99999999999999999999"), expected: .double(0.0),
-            useOracle: false),
+            name: "zero with a huge exponent",
+            bytes: utf8("0e99999999999999999999"),
+            expected: .double(0.0),
+            useOracle: false
+        ),
         ValidCase(
-            name: "numbers in an array", bytes: utf8("[1,-1,1.5,-0.0,1e3]"),
-            expected: .array([.int(1), .int(-1), .double(1.5), .double(-0.0), .double(1000.0)])),
+            name: "numbers in an array",
+            bytes: utf8("[1,-1,1.5,-0.0,1e3]"),
+            expected: .array([.int(1), .int(-1), .double(1.5), .double(-0.0), .double(1000.0)])
+        ),
     ]
 
     static let invalidCases: [InvalidCase] = {
@@ -358,7 +431,10 @@ struct JSONParserTests {
             InvalidCase(name: "duplicate name in a nested object", bytes: utf8(#"{"a":{"b":1,"b":2}}"#), offset: 12),
             InvalidCase(name: "duplicate non-ASCII name", bytes: utf8("{\"\u{E9}\":1,\"\u{E9}\":2}"), offset: 8),
             InvalidCase(
-                name: "duplicate name, one as surrogate pair", bytes: utf8(#"{"😀":1,"\ud83d\ude00":2}"#), offset: 10),
+                name: "duplicate name, one as surrogate pair",
+                bytes: utf8(#"{"😀":1,"\ud83d\ude00":2}"#),
+                offset: 10
+            ),
             // Invalid UTF-8 (the offset is the first byte of the bad sequence).
             InvalidCase(name: "truncated 2-byte at end of input", bytes: [0x22, 0xC3], offset: 1),
             InvalidCase(name: "truncated 2-byte before quote", bytes: [0x22, 0xC3, 0x22], offset: 1),
@@ -374,7 +450,10 @@ struct JSONParserTests {
             InvalidCase(name: "encoded surrogate U+D800", bytes: [0x22, 0xED, 0xA0, 0x80, 0x22], offset: 1),
             InvalidCase(name: "encoded surrogate U+DFFF", bytes: [0x22, 0xED, 0xBF, 0xBF, 0x22], offset: 1),
             InvalidCase(
-                name: "CESU-8 surrogate pair", bytes: [0x22, 0xED, 0xA0, 0xBD, 0xED, 0xB8, 0x80, 0x22], offset: 1),
+                name: "CESU-8 surrogate pair",
+                bytes: [0x22, 0xED, 0xA0, 0xBD, 0xED, 0xB8, 0x80, 0x22],
+                offset: 1
+            ),
             InvalidCase(name: "above U+10FFFF", bytes: [0x22, 0xF4, 0x90, 0x80, 0x80, 0x22], offset: 1),
             InvalidCase(name: "lead byte F5", bytes: [0x22, 0xF5, 0x80, 0x80, 0x80, 0x22], offset: 1),
             InvalidCase(name: "5-byte form", bytes: [0x22, 0xF8, 0x88, 0x80, 0x80, 0x80, 0x22], offset: 1),
@@ -389,7 +468,10 @@ struct JSONParserTests {
             InvalidCase(name: "truncated after valid 2-byte", bytes: [0x22, 0xC3, 0xA9, 0xE2, 0x82, 0x22], offset: 3),
             InvalidCase(name: "bad byte after escape", bytes: utf8(#""\n"#) + [0xFF, 0x22], offset: 3),
             InvalidCase(
-                name: "invalid UTF-8 in a name", bytes: utf8(#"{""#) + [0xC0, 0x80] + utf8(#"":1}"#), offset: 2),
+                name: "invalid UTF-8 in a name",
+                bytes: utf8(#"{""#) + [0xC0, 0x80] + utf8(#"":1}"#),
+                offset: 2
+            ),
             InvalidCase(name: "invalid byte outside a string", bytes: [0x5B, 0xFF, 0x5D], offset: 1),
             // Depth (the offset is the opening bracket of depth 65).
             InvalidCase(name: "65 nested arrays", bytes: nestedArrays(65), offset: 64),
@@ -397,7 +479,8 @@ struct JSONParserTests {
             InvalidCase(
                 name: "array at depth 65 inside 64 objects",
                 bytes: utf8(String(repeating: #"{"a":"#, count: 64) + "[]" + String(repeating: "}", count: 64)),
-                offset: 320),
+                offset: 320
+            ),
         ]
         // Duplicates in objects wide enough for the parser's set-based check.
         for (count, duplicateOf) in [(16, 0), (16, 15), (17, 3), (20, 19), (40, 7)] {
@@ -407,8 +490,11 @@ struct JSONParserTests {
             text += "\"k\(duplicateOf)\":0}"
             cases.append(
                 InvalidCase(
-                    name: "duplicate of member \(duplicateOf) after \(count) members", bytes: utf8(text), offset: offset
-                ))
+                    name: "duplicate of member \(duplicateOf) after \(count) members",
+                    bytes: utf8(text),
+                    offset: offset
+                )
+            )
         }
         return cases
     }()
@@ -430,7 +516,8 @@ struct JSONParserTests {
         let parsed = try JSONParser.parse(testCase.bytes)
         #expect(
             CoreTestKit.identical(parsed, testCase.expected),
-            "got \(parsed), expected \(testCase.expected)")
+            "got \(parsed), expected \(testCase.expected)"
+        )
     }
 
     /// Foundation's JSONSerialization, as an oracle, reads the valid texts the same way.

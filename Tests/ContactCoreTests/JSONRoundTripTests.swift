@@ -1,6 +1,6 @@
 import ContactCore
-import SeededRandom
 import Foundation
+import SeededRandom
 import Testing
 
 /// Helpers shared by the ContactCore JSON, timestamp and id tests (namespaced to stay clear of
@@ -254,7 +254,8 @@ struct JSONRoundTripTests {
             let parsed = try JSONParser.parse(text)
             #expect(
                 CoreTestKit.identical(parsed, value),
-                "iteration \(iteration): \(JSONWriter.string(value)) came back as \(parsed)")
+                "iteration \(iteration): \(JSONWriter.string(value)) came back as \(parsed)"
+            )
             #expect(parsed == value, "iteration \(iteration): JSON's own == disagrees")
             let again = JSONWriter.serialize(parsed)
             #expect(again == text, "iteration \(iteration): writing twice differs")
@@ -279,7 +280,8 @@ struct JSONRoundTripTests {
             }
             #expect(
                 CoreTestKit.identical(parsed, value),
-                "iteration \(iteration): \(String(decoding: noisy, as: UTF8.self)) parsed as \(parsed)")
+                "iteration \(iteration): \(String(decoding: noisy, as: UTF8.self)) parsed as \(parsed)"
+            )
             let first = JSONWriter.serialize(parsed)
             #expect(first == JSONWriter.serialize(value), "iteration \(iteration)")
             let second = JSONWriter.serialize(try JSONParser.parse(first))

@@ -15,7 +15,9 @@ extension JSONWriterTests {
             let short: [UInt8: String] = [0x08: #"\b"#, 0x09: #"\t"#, 0x0A: #"\n"#, 0x0C: #"\f"#, 0x0D: #"\r"#]
             let hex = String(byte, radix: 16)
             return ControlCharacterCase(
-                byte: UInt8(byte), escape: short[UInt8(byte)] ?? #"\u00"# + (hex.count == 1 ? "0" + hex : hex))
+                byte: UInt8(byte),
+                escape: short[UInt8(byte)] ?? #"\u00"# + (hex.count == 1 ? "0" + hex : hex)
+            )
         }
     }
 }
@@ -122,10 +124,12 @@ struct JSONWriterTests {
             JSONObject([
                 "b": .int(1), "a": .array([.bool(true), .null, .double(2.5), .string("x")]), "c": .object(JSONObject()),
                 "d": .array([]), "e": .array([.array([.object(JSONObject(["z": .int(-1), "y": .double(-0.0)]))])]),
-            ]))
+            ])
+        )
         #expect(
             JSONWriter.string(value)
-                == #"{"b":1,"a":[true,null,2.5,"x"],"c":{},"d":[],"e":[[{"z":-1,"y":-0.0}]]}"#)
+                == #"{"b":1,"a":[true,null,2.5,"x"],"c":{},"d":[],"e":[[{"z":-1,"y":-0.0}]]}"#
+        )
     }
 
     @Test func memberNamesAreEscaped() {

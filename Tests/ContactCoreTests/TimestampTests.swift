@@ -1,6 +1,6 @@
 import ContactCore
-import SeededRandom
 import Foundation
+import SeededRandom
 import Testing
 
 struct TimestampTests {
@@ -227,7 +227,8 @@ struct TimestampTests {
             let nextYear = month == 12 ? year + 1 : year
             let nextMonth = month == 12 ? 1 : month + 1
             let start = try #require(
-                Timestamp(rfc3339: "\(nextYear)-\(Self.twoDigits(Int64(nextMonth)))-01T00:00:00Z"))
+                Timestamp(rfc3339: "\(nextYear)-\(Self.twoDigits(Int64(nextMonth)))-01T00:00:00Z")
+            )
             #expect(start.yearAndMonth == (nextYear, nextMonth))
             #expect(Timestamp(milliseconds: start.milliseconds - 1).yearAndMonth == (year, month))
         }

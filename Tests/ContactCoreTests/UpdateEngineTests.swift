@@ -46,7 +46,10 @@ private func failure(
     let copy = input
     do {
         _ = try UpdateEngine.apply(
-            parseObject(operators), to: input, context: context(insert: insert, maxBytes: maxBytes))
+            parseObject(operators),
+            to: input,
+            context: context(insert: insert, maxBytes: maxBytes)
+        )
         return nil
     } catch {
         #expect(input == copy)
@@ -137,8 +140,10 @@ struct UpdateEngineTests {
         .init(#"{"$inc":{"a.b":1}}"#, #"{"id":"123","a":{"b":1}}"#),
         .init(#"{"$inc":{"t.1":10}}"#, #"{"id":"123","t":[1,2]}"#, #"{"id":"123","t":[1,12]}"#),
         .init(
-            #"{"$inc":{"n":-1}}"#, #"{"id":"123","n":-9223372036854775807}"#,
-            #"{"id":"123","n":-9223372036854775808}"#),
+            #"{"$inc":{"n":-1}}"#,
+            #"{"id":"123","n":-9223372036854775807}"#,
+            #"{"id":"123","n":-9223372036854775808}"#
+        ),
         // $mul
         .init(#"{"$mul":{"n":2}}"#, #"{"id":"123","n":3}"#, #"{"id":"123","n":6}"#),
         .init(#"{"$mul":{"n":2}}"#, #"{"id":"123","n":0}"#),
@@ -166,10 +171,13 @@ struct UpdateEngineTests {
         .init(#"{"$currentDate":{"seen":true}}"#, #"{"id":"123","seen":"2016-10-22T04:31:13.589Z"}"#),
         .init(
             #"{"$currentDate":{"a.seen":{"$type":"date"},"b":true}}"#,
-            #"{"id":"123","a":{"seen":"2016-10-22T04:31:13.589Z"},"b":"2016-10-22T04:31:13.589Z"}"#),
+            #"{"id":"123","a":{"seen":"2016-10-22T04:31:13.589Z"},"b":"2016-10-22T04:31:13.589Z"}"#
+        ),
         .init(
-            #"{"$currentDate":{"seen":true}}"#, #"{"id":"123","seen":1}"#,
-            #"{"id":"123","seen":"2016-10-22T04:31:13.589Z"}"#),
+            #"{"$currentDate":{"seen":true}}"#,
+            #"{"id":"123","seen":1}"#,
+            #"{"id":"123","seen":"2016-10-22T04:31:13.589Z"}"#
+        ),
         // $rename
         .init(#"{"$rename":{"a":"b"}}"#, #"{"id":"123","a":1,"c":2}"#, #"{"id":"123","c":2,"b":1}"#),
         .init(#"{"$rename":{"a":"b"}}"#, #"{"id":"123","a":1,"b":2}"#, #"{"id":"123","b":1}"#),
@@ -202,57 +210,82 @@ struct UpdateEngineTests {
         .init(#"{"$push":{"t":{"$each":[1,2]}}}"#, #"{"id":"123","t":[0]}"#, #"{"id":"123","t":[0,1,2]}"#),
         .init(#"{"$push":{"t":{"$each":[]}}}"#, #"{"id":"123","t":[]}"#),
         .init(
-            #"{"$push":{"t":{"$each":[1,2],"$position":0}}}"#, #"{"id":"123","t":[0]}"#, #"{"id":"123","t":[1,2,0]}"#),
+            #"{"$push":{"t":{"$each":[1,2],"$position":0}}}"#,
+            #"{"id":"123","t":[0]}"#,
+            #"{"id":"123","t":[1,2,0]}"#
+        ),
         .init(
-            #"{"$push":{"t":{"$each":[9],"$position":1}}}"#, #"{"id":"123","t":[0,1,2]}"#,
-            #"{"id":"123","t":[0,9,1,2]}"#),
+            #"{"$push":{"t":{"$each":[9],"$position":1}}}"#,
+            #"{"id":"123","t":[0,1,2]}"#,
+            #"{"id":"123","t":[0,9,1,2]}"#
+        ),
         .init(
-            #"{"$push":{"t":{"$each":[9],"$position":-1}}}"#, #"{"id":"123","t":[0,1,2]}"#,
-            #"{"id":"123","t":[0,1,9,2]}"#),
+            #"{"$push":{"t":{"$each":[9],"$position":-1}}}"#,
+            #"{"id":"123","t":[0,1,2]}"#,
+            #"{"id":"123","t":[0,1,9,2]}"#
+        ),
         .init(
-            #"{"$push":{"t":{"$each":[9],"$position":-10}}}"#, #"{"id":"123","t":[0,1,2]}"#,
-            #"{"id":"123","t":[9,0,1,2]}"#),
+            #"{"$push":{"t":{"$each":[9],"$position":-10}}}"#,
+            #"{"id":"123","t":[0,1,2]}"#,
+            #"{"id":"123","t":[9,0,1,2]}"#
+        ),
         .init(
-            #"{"$push":{"t":{"$each":[9],"$position":100}}}"#, #"{"id":"123","t":[0,1,2]}"#,
-            #"{"id":"123","t":[0,1,2,9]}"#),
+            #"{"$push":{"t":{"$each":[9],"$position":100}}}"#,
+            #"{"id":"123","t":[0,1,2]}"#,
+            #"{"id":"123","t":[0,1,2,9]}"#
+        ),
         .init(
-            #"{"$push":{"t":{"$each":[9],"$position":1.0}}}"#, #"{"id":"123","t":[0,1]}"#,
-            #"{"id":"123","t":[0,9,1]}"#),
+            #"{"$push":{"t":{"$each":[9],"$position":1.0}}}"#,
+            #"{"id":"123","t":[0,1]}"#,
+            #"{"id":"123","t":[0,9,1]}"#
+        ),
         .init(#"{"$push":{"t":{"$each":[3,4],"$slice":3}}}"#, #"{"id":"123","t":[1,2]}"#, #"{"id":"123","t":[1,2,3]}"#),
         .init(
-            #"{"$push":{"t":{"$each":[3,4],"$slice":-3}}}"#, #"{"id":"123","t":[1,2]}"#, #"{"id":"123","t":[2,3,4]}"#),
+            #"{"$push":{"t":{"$each":[3,4],"$slice":-3}}}"#,
+            #"{"id":"123","t":[1,2]}"#,
+            #"{"id":"123","t":[2,3,4]}"#
+        ),
         .init(#"{"$push":{"t":{"$each":[3],"$slice":0}}}"#, #"{"id":"123","t":[1,2]}"#, #"{"id":"123","t":[]}"#),
         .init(#"{"$push":{"t":{"$each":[3],"$slice":10}}}"#, #"{"id":"123","t":[1]}"#, #"{"id":"123","t":[1,3]}"#),
         .init(#"{"$push":{"t":{"$each":[3],"$slice":-10}}}"#, #"{"id":"123","t":[1]}"#, #"{"id":"123","t":[1,3]}"#),
         .init(#"{"$push":{"t":{"$each":[],"$slice":1}}}"#, #"{"id":"123","t":[1,2]}"#, #"{"id":"123","t":[1]}"#),
         .init(#"{"$push":{"t":{"$each":[3],"$slice":2.0}}}"#, #"{"id":"123","t":[1,2]}"#, #"{"id":"123","t":[1,2]}"#),
         .init(
-            #"{"$push":{"t":{"$each":[2,"a",null,[1],{"x":1},true,1.5],"$sort":1}}}"#, #"{"id":"123","t":[]}"#,
-            #"{"id":"123","t":[null,1.5,2,"a",{"x":1},[1],true]}"#),
+            #"{"$push":{"t":{"$each":[2,"a",null,[1],{"x":1},true,1.5],"$sort":1}}}"#,
+            #"{"id":"123","t":[]}"#,
+            #"{"id":"123","t":[null,1.5,2,"a",{"x":1},[1],true]}"#
+        ),
         .init(#"{"$push":{"t":{"$each":[3],"$sort":-1}}}"#, #"{"id":"123","t":[1,5]}"#, #"{"id":"123","t":[5,3,1]}"#),
         .init(
             #"{"$push":{"t":{"$each":[{"s":2,"n":"b"}],"$sort":{"s":1}}}}"#,
             #"{"id":"123","t":[{"s":3,"n":"c"},{"s":1,"n":"a"}]}"#,
-            #"{"id":"123","t":[{"s":1,"n":"a"},{"s":2,"n":"b"},{"s":3,"n":"c"}]}"#),
+            #"{"id":"123","t":[{"s":1,"n":"a"},{"s":2,"n":"b"},{"s":3,"n":"c"}]}"#
+        ),
         .init(
             #"{"$push":{"t":{"$each":[{"s":2}],"$sort":{"s":-1},"$slice":2}}}"#,
             #"{"id":"123","t":[{"s":3},{"s":1}]}"#,
-            #"{"id":"123","t":[{"s":3},{"s":2}]}"#),
+            #"{"id":"123","t":[{"s":3},{"s":2}]}"#
+        ),
         .init(
             #"{"$push":{"t":{"$each":[{"k":1,"n":"x"}],"$sort":{"k":1}}}}"#,
             #"{"id":"123","t":[{"k":1,"n":"a"},{"k":0,"n":"b"},{"k":1,"n":"c"}]}"#,
-            #"{"id":"123","t":[{"k":0,"n":"b"},{"k":1,"n":"a"},{"k":1,"n":"c"},{"k":1,"n":"x"}]}"#),
+            #"{"id":"123","t":[{"k":0,"n":"b"},{"k":1,"n":"a"},{"k":1,"n":"c"},{"k":1,"n":"x"}]}"#
+        ),
         .init(
             #"{"$push":{"t":{"$each":[],"$sort":{"k":1}}}}"#,
             #"{"id":"123","t":[{"k":1},{"n":1},{"k":null},{"k":0}]}"#,
-            #"{"id":"123","t":[{"n":1},{"k":null},{"k":0},{"k":1}]}"#),
+            #"{"id":"123","t":[{"n":1},{"k":null},{"k":0},{"k":1}]}"#
+        ),
         .init(
             #"{"$push":{"t":{"$each":[],"$sort":{"a.b":1,"c":-1}}}}"#,
             #"{"id":"123","t":[{"a":{"b":2},"c":1},{"a":{"b":1},"c":1},{"a":{"b":2},"c":2}]}"#,
-            #"{"id":"123","t":[{"a":{"b":1},"c":1},{"a":{"b":2},"c":2},{"a":{"b":2},"c":1}]}"#),
+            #"{"id":"123","t":[{"a":{"b":1},"c":1},{"a":{"b":2},"c":2},{"a":{"b":2},"c":1}]}"#
+        ),
         .init(
-            #"{"$push":{"t":{"$each":[5],"$sort":1,"$position":0,"$slice":-2}}}"#, #"{"id":"123","t":[4,1,3]}"#,
-            #"{"id":"123","t":[4,5]}"#),
+            #"{"$push":{"t":{"$each":[5],"$sort":1,"$position":0,"$slice":-2}}}"#,
+            #"{"id":"123","t":[4,1,3]}"#,
+            #"{"id":"123","t":[4,5]}"#
+        ),
         // $addToSet
         .init(#"{"$addToSet":{"t":"b"}}"#, #"{"id":"123","t":["a"]}"#, #"{"id":"123","t":["a","b"]}"#),
         .init(#"{"$addToSet":{"t":"a"}}"#, #"{"id":"123","t":["a"]}"#, #"{"id":"123","t":["a"]}"#),
@@ -260,12 +293,16 @@ struct UpdateEngineTests {
         .init(#"{"$addToSet":{"t":1.0}}"#, #"{"id":"123","t":[1]}"#, #"{"id":"123","t":[1]}"#),
         .init(#"{"$addToSet":{"t":true}}"#, #"{"id":"123","t":[1]}"#, #"{"id":"123","t":[1,true]}"#),
         .init(
-            #"{"$addToSet":{"t":{"b":2,"a":1}}}"#, #"{"id":"123","t":[{"a":1,"b":2}]}"#,
-            #"{"id":"123","t":[{"a":1,"b":2}]}"#),
+            #"{"$addToSet":{"t":{"b":2,"a":1}}}"#,
+            #"{"id":"123","t":[{"a":1,"b":2}]}"#,
+            #"{"id":"123","t":[{"a":1,"b":2}]}"#
+        ),
         .init(#"{"$addToSet":{"t":[1,2]}}"#, #"{"id":"123","t":[1,2]}"#, #"{"id":"123","t":[1,2,[1,2]]}"#),
         .init(
-            #"{"$addToSet":{"t":{"$each":["a","b","b","c"]}}}"#, #"{"id":"123","t":["c"]}"#,
-            #"{"id":"123","t":["c","a","b"]}"#),
+            #"{"$addToSet":{"t":{"$each":["a","b","b","c"]}}}"#,
+            #"{"id":"123","t":["c"]}"#,
+            #"{"id":"123","t":["c","a","b"]}"#
+        ),
         .init(#"{"$addToSet":{"t":{"$each":[]}}}"#, #"{"id":"123","t":[]}"#),
         // $pop
         .init(#"{"$pop":{"t":1}}"#, #"{"id":"123","t":[1,2,3]}"#, #"{"id":"123","t":[1,2]}"#),
@@ -279,8 +316,10 @@ struct UpdateEngineTests {
         .init(#"{"$pullAll":{"t":[1,"a"]}}"#, #"{"id":"123","t":[1,2,"a",1,3]}"#, #"{"id":"123","t":[2,3]}"#),
         .init(#"{"$pullAll":{"t":[1.0]}}"#, #"{"id":"123","t":[1,true,"1"]}"#, #"{"id":"123","t":[true,"1"]}"#),
         .init(
-            #"{"$pullAll":{"t":[{"b":1,"a":2}]}}"#, #"{"id":"123","t":[{"a":2,"b":1},{"a":2}]}"#,
-            #"{"id":"123","t":[{"a":2}]}"#),
+            #"{"$pullAll":{"t":[{"b":1,"a":2}]}}"#,
+            #"{"id":"123","t":[{"a":2,"b":1},{"a":2}]}"#,
+            #"{"id":"123","t":[{"a":2}]}"#
+        ),
         .init(#"{"$pullAll":{"t":[]}}"#, #"{"id":"123","t":[1]}"#, #"{"id":"123","t":[1]}"#),
         .init(#"{"$pullAll":{"t":[1]}}"#, #"{"id":"123"}"#, #"{"id":"123"}"#),
         .init(#"{"$pullAll":{"a.t":[1]}}"#, #"{"id":"123","a":"s"}"#, #"{"id":"123","a":"s"}"#),
@@ -297,8 +336,10 @@ struct UpdateEngineTests {
         .init(#"{"$pull":{"t":{"$in":[1,"x"]}}}"#, #"{"id":"123","t":[1,2,"x",1.0]}"#, #"{"id":"123","t":[2]}"#),
         .init(#"{"$pull":{"t":{"$nin":[1,"x"]}}}"#, #"{"id":"123","t":[1,2,"x",null]}"#, #"{"id":"123","t":[1,"x"]}"#),
         .init(
-            #"{"$pull":{"t":{"$eq":{"b":1,"a":1}}}}"#, #"{"id":"123","t":[{"a":1,"b":1},{"a":1}]}"#,
-            #"{"id":"123","t":[{"a":1}]}"#),
+            #"{"$pull":{"t":{"$eq":{"b":1,"a":1}}}}"#,
+            #"{"id":"123","t":[{"a":1,"b":1},{"a":1}]}"#,
+            #"{"id":"123","t":[{"a":1}]}"#
+        ),
         .init(#"{"$pull":{"t":{"$ne":1}}}"#, #"{"id":"123","t":[1,2,"1"]}"#, #"{"id":"123","t":[1]}"#),
         .init(#"{"$pull":{"t":{"$gt":5}}}"#, #"{"id":"123","t":[[1,7],[1,2],9]}"#, #"{"id":"123","t":[[1,2]]}"#),
         .init(#"{"$pull":{"t":{"$gte":null}}}"#, #"{"id":"123","t":[null,0]}"#, #"{"id":"123","t":[0]}"#),
@@ -306,29 +347,43 @@ struct UpdateEngineTests {
         .init(
             #"{"$pull":{"t":{"score":8,"item":"B"}}}"#,
             #"{"id":"123","t":[{"item":"A","score":5},{"item":"B","score":8,"comment":"x"},{"item":"B","score":4}]}"#,
-            #"{"id":"123","t":[{"item":"A","score":5},{"item":"B","score":4}]}"#),
+            #"{"id":"123","t":[{"item":"A","score":5},{"item":"B","score":4}]}"#
+        ),
         .init(
             #"{"$pull":{"t":{"score":{"$gte":5}}}}"#,
             #"{"id":"123","t":[{"score":5},{"score":4},{"score":"9"},7,{"other":6}]}"#,
-            #"{"id":"123","t":[{"score":4},{"score":"9"},7,{"other":6}]}"#),
+            #"{"id":"123","t":[{"score":4},{"score":"9"},7,{"other":6}]}"#
+        ),
         .init(
-            #"{"$pull":{"t":{"a.b":1}}}"#, #"{"id":"123","t":[{"a":{"b":1,"c":2}},{"a":{"b":2}},{"a":1}]}"#,
-            #"{"id":"123","t":[{"a":{"b":2}},{"a":1}]}"#),
+            #"{"$pull":{"t":{"a.b":1}}}"#,
+            #"{"id":"123","t":[{"a":{"b":1,"c":2}},{"a":{"b":2}},{"a":1}]}"#,
+            #"{"id":"123","t":[{"a":{"b":2}},{"a":1}]}"#
+        ),
         .init(
-            #"{"$pull":{"t":{"tags":"x"}}}"#, #"{"id":"123","t":[{"tags":["x","y"]},{"tags":["y"]},{"tags":"x"}]}"#,
-            #"{"id":"123","t":[{"tags":["y"]}]}"#),
+            #"{"$pull":{"t":{"tags":"x"}}}"#,
+            #"{"id":"123","t":[{"tags":["x","y"]},{"tags":["y"]},{"tags":"x"}]}"#,
+            #"{"id":"123","t":[{"tags":["y"]}]}"#
+        ),
         .init(
-            #"{"$pull":{"t":{"a":null}}}"#, #"{"id":"123","t":[{"a":null},{"b":1},{"a":0}]}"#,
-            #"{"id":"123","t":[{"a":0}]}"#),
+            #"{"$pull":{"t":{"a":null}}}"#,
+            #"{"id":"123","t":[{"a":null},{"b":1},{"a":0}]}"#,
+            #"{"id":"123","t":[{"a":0}]}"#
+        ),
         .init(
-            #"{"$pull":{"t":{"a":{"$ne":1}}}}"#, #"{"id":"123","t":[{"a":1},{"a":2},{"b":1}]}"#,
-            #"{"id":"123","t":[{"a":1}]}"#),
+            #"{"$pull":{"t":{"a":{"$ne":1}}}}"#,
+            #"{"id":"123","t":[{"a":1},{"a":2},{"b":1}]}"#,
+            #"{"id":"123","t":[{"a":1}]}"#
+        ),
         .init(
-            #"{"$pull":{"t":{"a":{"b":1}}}}"#, #"{"id":"123","t":[{"a":{"b":1}},{"a":{"b":1,"c":1}}]}"#,
-            #"{"id":"123","t":[{"a":{"b":1,"c":1}}]}"#),
+            #"{"$pull":{"t":{"a":{"b":1}}}}"#,
+            #"{"id":"123","t":[{"a":{"b":1}},{"a":{"b":1,"c":1}}]}"#,
+            #"{"id":"123","t":[{"a":{"b":1,"c":1}}]}"#
+        ),
         .init(
-            #"{"$pull":{"t":{"a.b":{"$in":[1,2]}}}}"#, #"{"id":"123","t":[{"a":[{"b":5},{"b":2}]},{"a":[{"b":5}]}]}"#,
-            #"{"id":"123","t":[{"a":[{"b":5}]}]}"#),
+            #"{"$pull":{"t":{"a.b":{"$in":[1,2]}}}}"#,
+            #"{"id":"123","t":[{"a":[{"b":5},{"b":2}]},{"a":[{"b":5}]}]}"#,
+            #"{"id":"123","t":[{"a":[{"b":5}]}]}"#
+        ),
         .init(#"{"$pull":{"t":{}}}"#, #"{"id":"123","t":[{"a":1},1,{}]}"#, #"{"id":"123","t":[1]}"#),
     ]
 
@@ -444,11 +499,15 @@ struct UpdateEngineTests {
         // conflicts
         .init(#"{"$set":{"a":1,"a.b":2}}"#, #"{"id":"123"}"#, "Updating the path 'a.b' would create a conflict at 'a'"),
         .init(
-            #"{"$set":{"a.b":1},"$inc":{"a":2}}"#, #"{"id":"123"}"#,
-            "Updating the path 'a' would create a conflict at 'a'"),
+            #"{"$set":{"a.b":1},"$inc":{"a":2}}"#,
+            #"{"id":"123"}"#,
+            "Updating the path 'a' would create a conflict at 'a'"
+        ),
         .init(
-            #"{"$set":{"a":1},"$unset":{"a":1}}"#, #"{"id":"123"}"#,
-            "Updating the path 'a' would create a conflict at 'a'"),
+            #"{"$set":{"a":1},"$unset":{"a":1}}"#,
+            #"{"id":"123"}"#,
+            "Updating the path 'a' would create a conflict at 'a'"
+        ),
         .init(#"{"$push":{"t":1},"$pull":{"t":2}}"#, #"{"id":"123"}"#, "'t'", "conflict"),
         .init(#"{"$set":{"a.b.c":1},"$unset":{"a.b":1}}"#, #"{"id":"123"}"#, "'a.b'", "conflict"),
         .init(#"{"$rename":{"a":"b"},"$set":{"b.c":1}}"#, #"{"id":"123"}"#, "'b.c'", "conflict at 'b'"),
@@ -462,7 +521,11 @@ struct UpdateEngineTests {
         .init(#"{"$set":{"t.x":1}}"#, #"{"id":"123","t":[1,2]}"#, "Cannot create field 'x' in element {t: [1,2]}"),
         .init(#"{"$set":{"t.01":1}}"#, #"{"id":"123","t":[1,2]}"#, "'01'", "'t.01'"),
         .init(
-            #"{"$set":{"t.0.b":1}}"#, #"{"id":"123","t":[1]}"#, "Cannot create field 'b' in element {0: 1}", "'t.0.b'"),
+            #"{"$set":{"t.0.b":1}}"#,
+            #"{"id":"123","t":[1]}"#,
+            "Cannot create field 'b' in element {0: 1}",
+            "'t.0.b'"
+        ),
         .init(#"{"$inc":{"a.b":1}}"#, #"{"id":"123","a":"s"}"#, "'a.b'"),
         .init(#"{"$min":{"a.b":1}}"#, #"{"id":"123","a":true}"#, "'a.b'"),
         .init(#"{"$currentDate":{"a.b":true}}"#, #"{"id":"123","a":1}"#, "'a.b'"),
@@ -471,11 +534,16 @@ struct UpdateEngineTests {
         .init(#"{"$rename":{"x":"a.b"}}"#, #"{"id":"123","x":1,"a":1}"#, "'a.b'"),
         // $inc and $mul
         .init(
-            #"{"$inc":{"totalOrders":1}}"#, #"{"id":"123","totalOrders":"3"}"#,
-            "Cannot apply $inc to a value of non-numeric type at 'totalOrders'"),
+            #"{"$inc":{"totalOrders":1}}"#,
+            #"{"id":"123","totalOrders":"3"}"#,
+            "Cannot apply $inc to a value of non-numeric type at 'totalOrders'"
+        ),
         .init(#"{"$inc":{"n":1}}"#, #"{"id":"123","n":null}"#, "non-numeric", "'n'"),
         .init(
-            #"{"$mul":{"n":2}}"#, #"{"id":"123","n":true}"#, "Cannot apply $mul to a value of non-numeric type at 'n'"),
+            #"{"$mul":{"n":2}}"#,
+            #"{"id":"123","n":true}"#,
+            "Cannot apply $mul to a value of non-numeric type at 'n'"
+        ),
         .init(#"{"$mul":{"n":2}}"#, #"{"id":"123","n":[1]}"#, "$mul", "'n'"),
         .init(#"{"$inc":{"n":"1"}}"#, #"{"id":"123","n":1}"#, "Cannot increment with non-numeric argument at 'n'"),
         .init(#"{"$inc":{"n":null}}"#, #"{"id":"123"}"#, "non-numeric argument", "'n'"),
@@ -489,7 +557,12 @@ struct UpdateEngineTests {
         .init(#"{"$mul":{"n":1e300}}"#, #"{"id":"123","n":9223372036854775807}"#, "not a finite number", "'n'"),
         // arrays operators on values that are not arrays
         .init(
-            #"{"$push":{"tags":"x"}}"#, #"{"id":"123","tags":"customer"}"#, "$push", "non-array type string", "'tags'"),
+            #"{"$push":{"tags":"x"}}"#,
+            #"{"id":"123","tags":"customer"}"#,
+            "$push",
+            "non-array type string",
+            "'tags'"
+        ),
         .init(#"{"$push":{"tags":"x"}}"#, #"{"id":"123","tags":null}"#, "$push", "null", "'tags'"),
         .init(#"{"$addToSet":{"t":1}}"#, #"{"id":"123","t":5}"#, "$addToSet", "'t'"),
         .init(#"{"$pop":{"t":1}}"#, #"{"id":"123","t":"x"}"#, "$pop", "'t'"),
@@ -602,7 +675,8 @@ struct UpdateEngineTests {
     @Test func prefixesOfCharactersDoNotConflict() throws {
         #expect(
             try updated(#"{"$set":{"a":1,"ab":2,"a-b":3},"$inc":{"c.b":1,"c.bc":1}}"#)
-                == #"{"id":"123","a":1,"ab":2,"a-b":3,"c":{"b":1,"bc":1}}"#)
+                == #"{"id":"123","a":1,"ab":2,"a-b":3,"c":{"b":1,"bc":1}}"#
+        )
         let fields = (0..<40).map { #""f.\#($0)":1"# }.joined(separator: ",")
         #expect(try updated(#"{"$set":{"# + fields + "}}").hasPrefix(#"{"id":"123","f":{"0":1,"1":1"#))
     }
@@ -637,7 +711,9 @@ struct UpdateEngineTests {
         #expect(message == "The profile would be 226 bytes, over the limit of 200")
         #expect(
             failure(#"{"$push":{"t":{"$each":["\#(big)","\#(big)"]}}}"#, maxBytes: 200)?.contains(
-                "over the limit of 200") == true)
+                "over the limit of 200"
+            ) == true
+        )
     }
 
     /// Paths and values may nest the profile up to 60 levels and no deeper.
@@ -755,14 +831,20 @@ struct UpdateEngineTests {
     static let pathOrderCases: [UpdateSuccessCase] = [
         .init(#"{"$set":{"a.2":1},"$inc":{"a.1":1}}"#, #"{"id":"123","a":[]}"#, #"{"id":"123","a":[null,1,1]}"#),
         .init(
-            #"{"$set":{"a.5":1},"$pop":{"a.3":1}}"#, #"{"id":"123","a":[]}"#,
-            #"{"id":"123","a":[null,null,null,null,null,1]}"#),
+            #"{"$set":{"a.5":1},"$pop":{"a.3":1}}"#,
+            #"{"id":"123","a":[]}"#,
+            #"{"id":"123","a":[null,null,null,null,null,1]}"#
+        ),
         .init(
-            #"{"$push":{"a.3":"x"},"$set":{"a.1":0}}"#, #"{"id":"123","a":[]}"#,
-            #"{"id":"123","a":[null,0,null,["x"]]}"#),
+            #"{"$push":{"a.3":"x"},"$set":{"a.1":0}}"#,
+            #"{"id":"123","a":[]}"#,
+            #"{"id":"123","a":[null,0,null,["x"]]}"#
+        ),
         .init(
-            #"{"$set":{"a.10":1,"a.9":2}}"#, #"{"id":"123","a":[]}"#,
-            #"{"id":"123","a":[null,null,null,null,null,null,null,null,null,2,1]}"#),
+            #"{"$set":{"a.10":1,"a.9":2}}"#,
+            #"{"id":"123","a":[]}"#,
+            #"{"id":"123","a":[null,null,null,null,null,null,null,null,null,2,1]}"#
+        ),
         .init(#"{"$set":{"b":1,"t.0":2,"a":3}}"#, #"{"id":"123","t":[]}"#, #"{"id":"123","t":[2],"a":3,"b":1}"#),
     ]
 
@@ -816,10 +898,12 @@ struct UpdateEngineTests {
         #expect(try updated(at, #"{"id":"123","a":[\#(element),1]}"#) == #"{"id":"123","a":[1]}"#)
         let nestedAt = #"{"$pull":{"a":{\#((0..<30).map { "\"f\($0)\":\($0)" }.joined(separator: ",")),"g":{"x":1}}}}"#
         #expect(try updated(nestedAt, #"{"id":"123","a":[1]}"#) == #"{"id":"123","a":[1]}"#)
-        let message = "The $pull condition at 'a' names more than 32 fields (counting every nested level); at most 32 are allowed"
+        let message =
+            "The $pull condition at 'a' names more than 32 fields (counting every nested level); at most 32 are allowed"
         let past = #"{"$pull":{"a":{\#(flat),"f31":{"$gte":0},"f32":0}}}"#
         #expect(failure(past, #"{"id":"123","a":[1]}"#) == message)
-        let nestedPast = #"{"$pull":{"a":{\#((0..<30).map { "\"f\($0)\":\($0)" }.joined(separator: ",")),"g":{"x":1,"y":{"z":1}}}}}"#
+        let nestedPast =
+            #"{"$pull":{"a":{\#((0..<30).map { "\"f\($0)\":\($0)" }.joined(separator: ",")),"g":{"x":1,"y":{"z":1}}}}}"#
         #expect(failure(nestedPast, #"{"id":"123","a":[1]}"#) == message)
         let conditionPast = #"{"$pull":{"a":{"$eq":\#(sortSpecification(33))}}}"#
         #expect(failure(conditionPast, #"{"id":"123","a":[1]}"#) == message)
@@ -832,9 +916,17 @@ struct UpdateEngineTests {
         let each = (10_000..<30_000).map { "{\"n\":\($0)}" }.joined(separator: ",")
         let clock = ContinuousClock()
         let elapsed = try clock.measure {
-            let added = try updated(#"{"$addToSet":{"a":{"$each":[\#(each)]}}}"#, #"{"id":"123","a":[\#(stored)]}"#, maxBytes: 1 << 24)
+            let added = try updated(
+                #"{"$addToSet":{"a":{"$each":[\#(each)]}}}"#,
+                #"{"id":"123","a":[\#(stored)]}"#,
+                maxBytes: 1 << 24
+            )
             #expect(added.utf8.count > 30_000 * 8)
-            let pulled = try updated(#"{"$pullAll":{"a":[\#(each)]}}"#, #"{"id":"123","a":[\#(stored)]}"#, maxBytes: 1 << 24)
+            let pulled = try updated(
+                #"{"$pullAll":{"a":[\#(each)]}}"#,
+                #"{"id":"123","a":[\#(stored)]}"#,
+                maxBytes: 1 << 24
+            )
             #expect(pulled.utf8.count < 10_000 * 12)
         }
         #expect(elapsed < .seconds(5))

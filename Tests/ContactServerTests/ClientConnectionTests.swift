@@ -6,7 +6,10 @@ import Testing
 
 /// A connection's reply queue and shutdown driven by its state machine, on an embedded channel.
 @Suite struct ClientConnectionTests {
-    private func connection(replies: Int = 8, grace: Duration = .seconds(10)) throws -> (ClientConnection, EmbeddedChannel) {
+    private func connection(
+        replies: Int = 8,
+        grace: Duration = .seconds(10)
+    ) throws -> (ClientConnection, EmbeddedChannel) {
         let channel = EmbeddedChannel()
         try channel.connect(to: SocketAddress(unixDomainSocketPath: "/tmp/contactd-test.sock")).wait()
         let configuration = ServerConfiguration(maxRepliesInFlight: replies, shutdownGrace: grace)

@@ -6,7 +6,8 @@ import Testing
 @Suite struct ConnectionStateMachineTests {
     private let start = ContinuousClock.now
 
-    private func machine(replies: Int = 4, bytes: Int = 1000, grace: Duration = .seconds(10)) -> ConnectionStateMachine {
+    private func machine(replies: Int = 4, bytes: Int = 1000, grace: Duration = .seconds(10)) -> ConnectionStateMachine
+    {
         var machine = ConnectionStateMachine(maxReplies: replies, maxBytes: bytes, grace: grace)
         machine.start()
         return machine

@@ -61,7 +61,9 @@ struct KeyRingDuplicateTests {
 
     /// Distinct keys load.
     @Test func distinctKeysLoad() {
-        #expect(loadError(#"{"\#(Self.key)":"alpha","sha256:\#(SHA256.hex(SHA256.hash("other".utf8)))":"alpha"}"#) == nil)
+        #expect(
+            loadError(#"{"\#(Self.key)":"alpha","sha256:\#(SHA256.hex(SHA256.hash("other".utf8)))":"alpha"}"#) == nil
+        )
     }
 
     /// What a log says of a key holds no part of it (not even its first characters).

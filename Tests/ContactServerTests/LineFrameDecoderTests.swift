@@ -76,7 +76,11 @@ struct LineFrameDecoderTests {
     @Test func longLineGivesOneTooLongInItsPlace() throws {
         let long = String(repeating: "x", count: 1000)
         #expect(try Self.frames(["a\n" + long + "\nb\n"]) == ["a", "<413>", "b"])
-        #expect(try Self.frames(["a\n"] + Array(repeating: String(repeating: "y", count: 7), count: 50) + ["\nb\n"]) == ["a", "<413>", "b"])
+        #expect(
+            try Self.frames(["a\n"] + Array(repeating: String(repeating: "y", count: 7), count: 50) + ["\nb\n"]) == [
+                "a", "<413>", "b",
+            ]
+        )
         #expect(try Self.frames([long, long, "\r\n", "c\n"]) == ["<413>", "c"])
         #expect(try Self.frames([long + "\n" + long + "\n"]) == ["<413>", "<413>"])
     }

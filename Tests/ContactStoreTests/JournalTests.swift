@@ -355,7 +355,10 @@ struct JournalTests {
         let log = store.shards[0].log
         let project = store.project(named: "p")
         let context = WriteContext(
-            now: .now(), ids: ContactIDGenerator(), limits: ProtocolLimits(), fingerprint: Fingerprint(high: 0, low: 0)
+            now: .now(),
+            ids: ContactIDGenerator(),
+            limits: ProtocolLimits(),
+            fingerprint: Fingerprint(high: 0, low: 0)
         )
         slow.withLock { $0 = true }
         synced.withLock { $0 = false }
@@ -417,8 +420,17 @@ struct JournalTests {
         )
         let opened = try JournalSegment.create(directory: directory.path, shard: 0, shards: 1, start: 1)
         let journal = Journal(
-            directory: directory.path, shard: 0, shards: 1, mode: .always, fd: opened.fd, codec: opened.codec,
-            segmentStart: 1, segmentBytes: opened.bytes, lastSequence: 0, operations: operations, pendingLimit: 1000
+            directory: directory.path,
+            shard: 0,
+            shards: 1,
+            mode: .always,
+            fd: opened.fd,
+            codec: opened.codec,
+            segmentStart: 1,
+            segmentBytes: opened.bytes,
+            lastSequence: 0,
+            operations: operations,
+            pendingLimit: 1000
         )
         await journal.waitForRoom()  // empty: returns at once
         let ticket = try journal.append(

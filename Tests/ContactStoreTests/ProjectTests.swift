@@ -183,7 +183,10 @@ struct ProjectTests {
         )
         let changes = try #require(log.appended.first).changes
         #expect(changes.count == 1)
-        guard case .put(let contact) = changes[0] else { Issue.record("not a put"); return }
+        guard case .put(let contact) = changes[0] else {
+            Issue.record("not a put")
+            return
+        }
         #expect(String(decoding: contact.profile, as: UTF8.self) == #"{"id":"a","n":15}"#)
     }
 
@@ -196,17 +199,30 @@ struct ProjectTests {
             buckets.append(MessageStats.Bucket(year: Int32(1000 + index / 12), month: UInt8(index % 12 + 1), count: 1))
         }
         state.apply(
-            [.put(Contact(id: ContactID(high: 1, low: 1), externalId: "a", profile: Array(#"{"id":"a"}"#.utf8),
-                stats: MessageStats(buckets: buckets), createdAt: Timestamp(milliseconds: 0),
-                updatedAt: Timestamp(milliseconds: 0)))],
+            [
+                .put(
+                    Contact(
+                        id: ContactID(high: 1, low: 1),
+                        externalId: "a",
+                        profile: Array(#"{"id":"a"}"#.utf8),
+                        stats: MessageStats(buckets: buckets),
+                        createdAt: Timestamp(milliseconds: 0),
+                        updatedAt: Timestamp(milliseconds: 0)
+                    )
+                )
+            ],
             sequence: 0
         )
         let project = Project(state: state, log: MemoryChangeLog())
         func record(_ at: String) async throws -> String {
-            self.text(try await project.execute(
-                try self.request(#"{"method":"contacts.recordMessages","apiKey":"k","messages":[{"id":"a","at":"\#(at)"}]}"#),
-                context: self.context()
-            ))
+            self.text(
+                try await project.execute(
+                    try self.request(
+                        #"{"method":"contacts.recordMessages","apiKey":"k","messages":[{"id":"a","at":"\#(at)"}]}"#
+                    ),
+                    context: self.context()
+                )
+            )
         }
         #expect(try await record("2020-01-01T00:00:00Z").contains(#""recorded":["a"]"#))  // the 1,200th month
         let refused = try await record("2021-01-01T00:00:00Z")

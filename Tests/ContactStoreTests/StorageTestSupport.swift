@@ -106,10 +106,13 @@ struct Client {
 
     /// Records a message for each of `ids` at `at`.
     @discardableResult
-    func recordMessages(_ ids: [String], at: String = "2016-10-22T04:31:13Z", key: String? = nil) async throws -> String {
+    func recordMessages(_ ids: [String], at: String = "2016-10-22T04:31:13Z", key: String? = nil) async throws -> String
+    {
         let list = ids.map { #"{"id":"\#($0)","at":"\#(at)"}"# }.joined(separator: ",")
         let keyMember = key.map { #","idempotencyKey":"\#($0)""# } ?? ""
-        return try await self.run(#"{"method":"contacts.recordMessages","apiKey":"k","messages":[\#(list)]\#(keyMember)}"#)
+        return try await self.run(
+            #"{"method":"contacts.recordMessages","apiKey":"k","messages":[\#(list)]\#(keyMember)}"#
+        )
     }
 }
 

@@ -33,7 +33,13 @@ package final class Daemon: @unchecked Sendable {
     /// The running process.
     package let process: ChildProcess
 
-    private init(directory: TemporaryDirectory, socketPath: String, dataPath: String, keysPath: String?, process: ChildProcess) {
+    private init(
+        directory: TemporaryDirectory,
+        socketPath: String,
+        dataPath: String,
+        keysPath: String?,
+        process: ChildProcess
+    ) {
         self.directory = directory
         self.socketPath = socketPath
         self.dataPath = dataPath
@@ -59,7 +65,9 @@ package final class Daemon: @unchecked Sendable {
         var keysPath: String?
         if let keys {
             let path = directory.file("keys.json")
-            let object = JSONObject(uniqueMembers: keys.sorted { $0.key < $1.key }.map { .init(key: $0.key, value: .string($0.value)) })
+            let object = JSONObject(
+                uniqueMembers: keys.sorted { $0.key < $1.key }.map { .init(key: $0.key, value: .string($0.value)) }
+            )
             try Data(JSONWriter.serialize(.object(object))).write(to: URL(fileURLWithPath: path))
             keysPath = path
         }
@@ -71,7 +79,13 @@ package final class Daemon: @unchecked Sendable {
             stdoutPath: directory.file("stdout-\(UUID().uuidString.prefix(8)).log"),
             stderrPath: directory.file("stderr-\(UUID().uuidString.prefix(8)).log")
         )
-        let daemon = Daemon(directory: directory, socketPath: socketPath, dataPath: dataPath, keysPath: keysPath, process: process)
+        let daemon = Daemon(
+            directory: directory,
+            socketPath: socketPath,
+            dataPath: dataPath,
+            keysPath: keysPath,
+            process: process
+        )
         try await daemon.waitUntilListening()
         return daemon
     }
@@ -117,7 +131,7 @@ package final class Daemon: @unchecked Sendable {
 
 // MARK: - Request shortcuts
 
-package extension Client {
+extension Client {
     /// `contacts.get` of `id` with `key`.
     package func get(_ id: String, key: String = Daemon.keyA) async throws -> Response {
         try await self.request(#"{"method":"contacts.get","apiKey":\#(q(key)),"id":\#(q(id))}"#)

@@ -138,7 +138,7 @@ package func lastErrorText() -> String {
     String(cString: strerror(errno))
 }
 
-package extension JSON {
+extension JSON {
     /// The integer, when this is one.
     package var asInt: Int64? {
         if case .int(let value) = self { return value }

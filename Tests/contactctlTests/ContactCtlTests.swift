@@ -29,7 +29,9 @@ struct ContactCtlTests {
         let fromEnvironment = try await CtlRun.run(["count"], in: "/tmp", environment: environment)
         #expect(fromEnvironment.stdout == "2\n", "\(fromEnvironment)")
         let flags = try await CtlRun.run(
-            ["count", "--api-key", TestDaemon.key, "--socket", daemon.socketPath], in: "/tmp", environment: environment
+            ["count", "--api-key", TestDaemon.key, "--socket", daemon.socketPath],
+            in: "/tmp",
+            environment: environment
         )
         #expect(flags.stdout == "0\n", "\(flags)")
     }
@@ -57,7 +59,9 @@ struct ContactCtlTests {
         #expect(profile["totalOrders"] == .int(1))
 
         let failed = try await CtlRun.run(
-            ["upsert", "--id", "123", "--json", #"{"$inc":{"totalOrders":"x"}}"#], in: dir)
+            ["upsert", "--id", "123", "--json", #"{"$inc":{"totalOrders":"x"}}"#],
+            in: dir
+        )
         #expect(failed.status == 1, "\(failed)")
         #expect(failed.stdout.contains(#""failed":["123"]"#))
         for arguments in [

@@ -179,7 +179,10 @@ struct ImportTests {
         #expect(try await client.count() == 10_000)
         var visits: [Int64: Int] = [:]
         for try await contact in client.allContacts() {
-            guard case .int(let count)? = contact.profile["visits"] else { Issue.record("\(contact)"); continue }
+            guard case .int(let count)? = contact.profile["visits"] else {
+                Issue.record("\(contact)")
+                continue
+            }
             visits[count, default: 0] += 1
         }
         #expect(visits == [1: 10_000])

@@ -15,7 +15,9 @@ struct BackPressureTests {
     /// A `contacts.get` of about 1 KB for contact "big", whose reply is about 16 KB.
     static func bigGet(_ index: Int) -> String {
         let id = String(format: "%08d", index) + String(repeating: "r", count: 92)
-        return #"{"method":"contacts.get","apiKey":"\#(Daemon.keyA)","id":"big","requestId":"\#(id)","pad":"\#(String(repeating: "p", count: 820))"}"# + "\n"
+        return
+            #"{"method":"contacts.get","apiKey":"\#(Daemon.keyA)","id":"big","requestId":"\#(id)","pad":"\#(String(repeating: "p", count: 820))"}"#
+            + "\n"
     }
 
     /// Writes requests without reading until `limit` bytes are taken or the server has taken
@@ -67,7 +69,10 @@ struct BackPressureTests {
         for index in 0..<5 {
             let start = ContinuousClock.now
             try await polite.send(#"{"method":"ping","requestId":\#(index)}"# + "\n")
-            #expect(try await polite.readLine(timeout: .seconds(5)) == #"{"statusCode":200,"success":true,"requestId":\#(index)}"#)
+            #expect(
+                try await polite.readLine(timeout: .seconds(5))
+                    == #"{"statusCode":200,"success":true,"requestId":\#(index)}"#
+            )
             #expect(ContinuousClock.now - start < .seconds(5))
             #expect(try await polite.upsert(#"{"id":"p\#(index)"}"#).status == 200)
         }
@@ -93,7 +98,10 @@ struct BackPressureTests {
         let greedy = try daemon.connect()
         let flood = try await Self.flood(greedy, limit: 50 << 20, stall: .seconds(1), request: Self.bigGet)
         let during = try daemon.process.residentKilobytes()
-        #expect(during - baseline < 24 * 1024, "RSS grew from \(baseline) KiB to \(during) KiB after the client wrote \(flood.bytes) bytes")
+        #expect(
+            during - baseline < 24 * 1024,
+            "RSS grew from \(baseline) KiB to \(during) KiB after the client wrote \(flood.bytes) bytes"
+        )
         #expect(flood.bytes < 50 << 20, "the server read all of 50 MB from a client that does not read")
         #expect(try await warmup.pings())
 

@@ -24,7 +24,8 @@ struct BadInputTests {
 
     static let key = Daemon.keyA
     /// A valid upsert that would change the seeded contact; every bad line is a variant of it.
-    static let validUpsert = #"{"method":"contacts.upsert","apiKey":"\#(key)","contacts":[{"id":"123","profile":{"$inc":{"totalOrders":1},"$push":{"tags":"x"}}}]}"#
+    static let validUpsert =
+        #"{"method":"contacts.upsert","apiKey":"\#(key)","contacts":[{"id":"123","profile":{"$inc":{"totalOrders":1},"$push":{"tags":"x"}}}]}"#
 
     static func upsert(profile: String) -> String {
         #"{"method":"contacts.upsert","apiKey":"\#(key)","contacts":[{"id":"123","profile":\#(profile)}]}"#
@@ -35,22 +36,54 @@ struct BadInputTests {
         BadLine("truncated mid-string", String(validUpsert.prefix(60))),
         BadLine("garbage bytes", bytes: [0xff, 0xfe, 0x00, 0x13, 0x37, 0x80, 0x7b, 0x22, 0xc0, 0x01]),
         BadLine("NUL byte outside strings", bytes: Array(#"{"method":"ping"}"#.utf8) + [0]),
-        BadLine("invalid UTF-8 in a string", bytes: Array(upsert(profile: #"{"$set":{"x":""#).utf8) + [0xc3, 0x28] + Array(#""}}"#.utf8) + Array("]}".utf8)),
-        BadLine("overlong UTF-8", bytes: Array(upsert(profile: #"{"$set":{"x":""#).utf8) + [0xc0, 0xaf] + Array(#""}}]}"#.utf8)),
-        BadLine("UTF-8 encoded surrogate", bytes: Array(upsert(profile: #"{"$set":{"x":""#).utf8) + [0xed, 0xa0, 0x80] + Array(#""}}]}"#.utf8)),
-        BadLine("invalid UTF-8 in a member name", bytes: Array(#"{"method":"contacts.upsert","apiKey":"\#(key)","contacts":[{"id":"123","profile":{"$set":{""#.utf8) + [0xff] + Array(#"":1}}}]}"#.utf8)),
+        BadLine(
+            "invalid UTF-8 in a string",
+            bytes: Array(upsert(profile: #"{"$set":{"x":""#).utf8) + [0xc3, 0x28] + Array(#""}}"#.utf8)
+                + Array("]}".utf8)
+        ),
+        BadLine(
+            "overlong UTF-8",
+            bytes: Array(upsert(profile: #"{"$set":{"x":""#).utf8) + [0xc0, 0xaf] + Array(#""}}]}"#.utf8)
+        ),
+        BadLine(
+            "UTF-8 encoded surrogate",
+            bytes: Array(upsert(profile: #"{"$set":{"x":""#).utf8) + [0xed, 0xa0, 0x80] + Array(#""}}]}"#.utf8)
+        ),
+        BadLine(
+            "invalid UTF-8 in a member name",
+            bytes: Array(
+                #"{"method":"contacts.upsert","apiKey":"\#(key)","contacts":[{"id":"123","profile":{"$set":{""#.utf8
+            ) + [0xff] + Array(#"":1}}}]}"#.utf8)
+        ),
         BadLine("byte-order mark", bytes: [0xef, 0xbb, 0xbf] + Array(validUpsert.utf8)),
         BadLine("huge number 1e400", upsert(profile: #"{"$inc":{"totalOrders":1e400}}"#)),
         BadLine("huge negative number", upsert(profile: #"{"$set":{"x":-1e400}}"#)),
-        BadLine("huge number with many digits", upsert(profile: #"{"$set":{"x":\#(String(repeating: "9", count: 400)).0}}"#)),
-        BadLine("nesting depth 65", upsert(profile: #"{"$set":{"x":\#(String(repeating: "[", count: 60) + String(repeating: "]", count: 60))}}"#)),
+        BadLine(
+            "huge number with many digits",
+            upsert(profile: #"{"$set":{"x":\#(String(repeating: "9", count: 400)).0}}"#)
+        ),
+        BadLine(
+            "nesting depth 65",
+            upsert(
+                profile: #"{"$set":{"x":\#(String(repeating: "[", count: 60) + String(repeating: "]", count: 60))}}"#
+            )
+        ),
         BadLine("nesting depth 100000", #"{"method":"ping","x":\#(String(repeating: "[", count: 100_000))"#),
         BadLine("nesting depth 100000 of objects", String(repeating: #"{"a":"#, count: 100_000)),
-        BadLine("duplicate top-level member", #"{"method":"contacts.upsert","method":"contacts.upsert","apiKey":"\#(key)","contacts":[{"id":"123","profile":{"$inc":{"totalOrders":1}}}]}"#),
+        BadLine(
+            "duplicate top-level member",
+            #"{"method":"contacts.upsert","method":"contacts.upsert","apiKey":"\#(key)","contacts":[{"id":"123","profile":{"$inc":{"totalOrders":1}}}]}"#
+        ),
         BadLine("duplicate member in a profile", upsert(profile: #"{"$set":{"a":1,"a":2}}"#)),
         BadLine("duplicate operator", upsert(profile: #"{"$inc":{"totalOrders":1},"$inc":{"totalOrders":1}}"#)),
-        BadLine("duplicate id member", #"{"method":"contacts.upsert","apiKey":"\#(key)","contacts":[{"id":"123","id":"124","profile":{"$inc":{"totalOrders":1}}}]}"#),
-        BadLine("duplicate member spelled with an escape", #"{"method":"contacts.upsert","apiKey":"\#(key)","contacts":[{"id":"123","profile":{"$set":{"ab":1,"a\u0062":2}}}]}"#),
+        BadLine(
+            "duplicate id member",
+            #"{"method":"contacts.upsert","apiKey":"\#(key)","contacts":[{"id":"123","id":"124","profile":{"$inc":{"totalOrders":1}}}]}"#
+        ),
+        BadLine(
+            "duplicate member spelled with an escape",
+            #"{"method":"contacts.upsert","apiKey":"\#(key)","contacts":[{"id":"123","profile":{"$set":{"ab":1,"a\u0062":2}}}]}"#
+        ),
         BadLine("unpaired high surrogate", upsert(profile: #"{"$set":{"x":"\ud800"}}"#)),
         BadLine("unpaired low surrogate", upsert(profile: #"{"$set":{"x":"\udc00"}}"#)),
         BadLine("high surrogate then letter", upsert(profile: #"{"$set":{"x":"\ud800\u0041"}}"#)),
@@ -103,7 +136,9 @@ struct BadInputTests {
         let daemon = try await Daemon.start()
         let client = try daemon.connect()
         #expect(try await client.call(" \t" + #"{"method":"ping"}"# + "\t ") == #"{"statusCode":200,"success":true}"#)
-        let reply = try await client.upsert(#"{"id":"e","profile":{"$set":{"nul":"a\u0000b","emoji":"\ud83d\ude00","slash":"\/","exp":1E2}}}"#)
+        let reply = try await client.upsert(
+            #"{"id":"e","profile":{"$set":{"nul":"a\u0000b","emoji":"\ud83d\ude00","slash":"\/","exp":1E2}}}"#
+        )
         #expect(reply.strings("inserted") == ["e"], "\(reply)")
         let profile = try #require(try await client.get("e").profile)
         #expect(profile.member("nul") == .string("a\u{0}b"))
@@ -127,7 +162,8 @@ struct BadInputTests {
         // A client that sends complete pipelined requests plus a partial one, then dies, gets the
         // complete ones applied and never the partial one.
         let pipelined = try daemon.connect()
-        let complete = #"{"method":"contacts.upsert","apiKey":"\#(Self.key)","contacts":[{"id":"other","profile":{"$inc":{"n":1}}}]}"#
+        let complete =
+            #"{"method":"contacts.upsert","apiKey":"\#(Self.key)","contacts":[{"id":"other","profile":{"$inc":{"n":1}}}]}"#
         try await pipelined.send(complete + "\n" + complete + "\n" + String(Self.validUpsert.dropLast(3)))
         pipelined.close()
         #expect(try await eventually { try await client.get("other").profile?.member("n") == .int(2) })

@@ -40,7 +40,8 @@ struct BoundedWorkTests {
     @Test func hugeSortIsAnsweredQuickly() async throws {
         let elements = Array(repeating: "1", count: 30_000).joined(separator: ",")
         let push = #"{"$push":{"a":{"$each":[\#(elements)],"$sort":\#(Self.fields(55_000, prefix: "field"))}}}"#
-        let attack = #"{"method":"contacts.upsert","apiKey":\#(q(Daemon.keyA)),"contacts":[{"id":"victim","profile":\#(push)}]}"#
+        let attack =
+            #"{"method":"contacts.upsert","apiKey":\#(q(Daemon.keyA)),"contacts":[{"id":"victim","profile":\#(push)}]}"#
         try await self.expectQuickFailure(attack, expected: "names 55000 fields; at most 32 are allowed")
     }
 
@@ -49,9 +50,11 @@ struct BoundedWorkTests {
     /// connections are answered meanwhile.
     @Test func hugePullConditionIsAnsweredQuickly() async throws {
         let stored = Array(repeating: #"{"a":1}"#, count: 6_000).joined(separator: ",")
-        let setup = #"{"method":"contacts.upsert","apiKey":\#(q(Daemon.keyA)),"contacts":[{"id":"victim","profile":{"$set":{"a":[\#(stored)]}}}]}"#
+        let setup =
+            #"{"method":"contacts.upsert","apiKey":\#(q(Daemon.keyA)),"contacts":[{"id":"victim","profile":{"$set":{"a":[\#(stored)]}}}]}"#
         let condition = "{" + (0..<70_000).map { "\"f\($0)\":null" }.joined(separator: ",") + "}"
-        let attack = #"{"method":"contacts.upsert","apiKey":\#(q(Daemon.keyA)),"contacts":[{"id":"victim","profile":{"$pull":{"a":\#(condition)}}}]}"#
+        let attack =
+            #"{"method":"contacts.upsert","apiKey":\#(q(Daemon.keyA)),"contacts":[{"id":"victim","profile":{"$pull":{"a":\#(condition)}}}]}"#
         try await self.expectQuickFailure(attack, setup: setup, expected: "names more than 32 fields")
     }
 }

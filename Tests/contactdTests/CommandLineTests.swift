@@ -15,7 +15,9 @@ struct CommandLineTests {
         let flags: [String]
         let keysText: String
         let reasonMentions: String
-        var testDescription: String { self.flags.joined(separator: " ") + (self.keysText == #"{"k":"p"}"# ? "" : " keys: \(self.keysText)") }
+        var testDescription: String {
+            self.flags.joined(separator: " ") + (self.keysText == #"{"k":"p"}"# ? "" : " keys: \(self.keysText)")
+        }
 
         init(_ flags: [String], keys: String = #"{"k":"p"}"#, mentions: String) {
             self.flags = flags
@@ -47,7 +49,10 @@ struct CommandLineTests {
         BadStart(base + ["--max-connections", "0"], mentions: "max-connections"),
         BadStart(base + ["--log-level", "loud"], mentions: "log-level"),
         BadStart(["--data", "DATA", "--keys", "KEYS"], mentions: "socket"),
-        BadStart(["--socket", "SOCKET", "--data", "DATA", "--keys", "/nonexistent/keys.json"], mentions: "/nonexistent/keys.json"),
+        BadStart(
+            ["--socket", "SOCKET", "--data", "DATA", "--keys", "/nonexistent/keys.json"],
+            mentions: "/nonexistent/keys.json"
+        ),
         BadStart(base, keys: "{not json", mentions: "keys.json"),
         BadStart(base, keys: "[]", mentions: "keys.json"),
         BadStart(base, keys: #"{"":"p"}"#, mentions: "keys.json"),
@@ -55,7 +60,10 @@ struct CommandLineTests {
         BadStart(base, keys: #"{"k":"\#(String(repeating: "p", count: 65))"}"#, mentions: "keys.json"),
         BadStart(base, keys: #"{"sha256:abc":"p"}"#, mentions: "keys.json"),
         BadStart(base, keys: #"{"k":5}"#, mentions: "keys.json"),
-        BadStart(["--socket", "/tmp/" + String(repeating: "s", count: 120), "--data", "DATA", "--keys", "KEYS"], mentions: "socket"),
+        BadStart(
+            ["--socket", "/tmp/" + String(repeating: "s", count: 120), "--data", "DATA", "--keys", "KEYS"],
+            mentions: "socket"
+        ),
     ]
 
     /// Each bad start exits non-zero with the reason on the last stderr line and leaves no socket.
@@ -68,7 +76,9 @@ struct CommandLineTests {
     @Test(arguments: unparsableStarts)
     func unparsableFlagsExitNonZero(start: BadStart) async throws {
         let directory = try TemporaryDirectory()
-        let substitutions = ["SOCKET": directory.file("contactd.sock"), "DATA": directory.file("data"), "KEYS": "/dev/null"]
+        let substitutions = [
+            "SOCKET": directory.file("contactd.sock"), "DATA": directory.file("data"), "KEYS": "/dev/null",
+        ]
         let process = try ChildProcess.spawn(
             Harness.daemonBinary,
             start.flags.map { substitutions[$0] ?? $0 },
@@ -154,7 +164,12 @@ struct CommandLineTests {
         let client = try daemon.connect()
         #expect(try await client.upsert(#"{"id":"dk"}"#, key: key).strings("inserted") == ["dk"])
         #expect(try await client.get("dk", key: key).contact?["project"] == .string("default"))
-        #expect(try await client.request(#"{"method":"contacts.count","apiKey":"not-the-key"}"#).isRefusal(401, "Unauthorized"))
+        #expect(
+            try await client.request(#"{"method":"contacts.count","apiKey":"not-the-key"}"#).isRefusal(
+                401,
+                "Unauthorized"
+            )
+        )
         client.close()
         #expect(try await daemon.stop() == .exited(0))
 

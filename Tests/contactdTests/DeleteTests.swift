@@ -10,9 +10,15 @@ struct DeleteTests {
         let daemon = try await Daemon.start()
         let client = try daemon.connect()
         try await client.insert(["a", "b"])
-        let reply = try await client.call(#"{"method":"contacts.delete","apiKey":"\#(Daemon.keyA)","ids":["a","a","zz","b"],"requestId":"d"}"#)
-        #expect(reply == #"{"statusCode":200,"success":true,"deleted":["a","b"],"notFound":["a","zz"],"requestId":"d"}"#)
-        #expect(try await client.delete(["a"]).raw == #"{"statusCode":200,"success":true,"deleted":[],"notFound":["a"]}"#)
+        let reply = try await client.call(
+            #"{"method":"contacts.delete","apiKey":"\#(Daemon.keyA)","ids":["a","a","zz","b"],"requestId":"d"}"#
+        )
+        #expect(
+            reply == #"{"statusCode":200,"success":true,"deleted":["a","b"],"notFound":["a","zz"],"requestId":"d"}"#
+        )
+        #expect(
+            try await client.delete(["a"]).raw == #"{"statusCode":200,"success":true,"deleted":[],"notFound":["a"]}"#
+        )
     }
 
     /// A deleted contact is gone from get, list and count.
@@ -30,8 +36,15 @@ struct DeleteTests {
     @Test func reinsertGetsNewInternalId() async throws {
         let daemon = try await Daemon.start()
         let client = try daemon.connect()
-        #expect(try await client.upsert(#"{"id":"r","createdAt":"2016-01-01T00:00:00Z","profile":{"$set":{"x":1}}}"#).success == true)
-        #expect(try await client.request(#"{"method":"contacts.recordMessages","apiKey":"\#(Daemon.keyA)","messages":[{"id":"r","at":"2016-01-02T00:00:00Z"}]}"#).success == true)
+        #expect(
+            try await client.upsert(#"{"id":"r","createdAt":"2016-01-01T00:00:00Z","profile":{"$set":{"x":1}}}"#)
+                .success == true
+        )
+        #expect(
+            try await client.request(
+                #"{"method":"contacts.recordMessages","apiKey":"\#(Daemon.keyA)","messages":[{"id":"r","at":"2016-01-02T00:00:00Z"}]}"#
+            ).success == true
+        )
         let old = try #require(try await client.get("r").contact)
         #expect(try await client.delete(["r"]).strings("deleted") == ["r"])
         let reinsert = try await client.upsert(#"{"id":"r"}"#)
@@ -45,7 +58,10 @@ struct DeleteTests {
     }
 
     /// An invalid id anywhere in `ids` refuses the whole request (400) and deletes nothing.
-    @Test(arguments: [#"["ok",""]"#, #"["ok",5]"#, #"["ok",null]"#, #"["ok",\#(q(String(repeating: "x", count: 257)))]"#, #"["ok","a\u0001"]"#])
+    @Test(arguments: [
+        #"["ok",""]"#, #"["ok",5]"#, #"["ok",null]"#, #"["ok",\#(q(String(repeating: "x", count: 257)))]"#,
+        #"["ok","a\u0001"]"#,
+    ])
     func invalidIdRefusesWholeRequest(ids: String) async throws {
         let daemon = try await Daemon.start()
         let client = try daemon.connect()
@@ -63,11 +79,15 @@ struct DeleteTests {
         let long = String(repeating: "é", count: 128)
         try await client.insert([long])
         let fifty = (0..<49).map { q("x\($0)") }.joined(separator: ",") + "," + q(long)
-        let accepted = try await client.request(#"{"method":"contacts.delete","apiKey":"\#(Daemon.keyA)","ids":[\#(fifty)]}"#)
+        let accepted = try await client.request(
+            #"{"method":"contacts.delete","apiKey":"\#(Daemon.keyA)","ids":[\#(fifty)]}"#
+        )
         #expect(accepted.strings("deleted") == [long])
         #expect(accepted.strings("notFound")?.count == 49)
         for ids in ["[\(fifty),\"y\"]", "[]", "\"a\"", "{}", "null"] {
-            let reply = try await client.request(#"{"method":"contacts.delete","apiKey":"\#(Daemon.keyA)","ids":\#(ids)}"#)
+            let reply = try await client.request(
+                #"{"method":"contacts.delete","apiKey":"\#(Daemon.keyA)","ids":\#(ids)}"#
+            )
             #expect(reply.isRefusal(400, "Bad Request"), "\(ids.prefix(20)): \(reply)")
         }
     }

@@ -41,7 +41,9 @@ struct FramingTests {
     @Test func halfCloseAnswersFinalLineWithoutNewline() async throws {
         let daemon = try await Daemon.start()
         let client = try daemon.connect()
-        try await client.send(#"{"method":"ping","requestId":"first"}"# + "\n" + #"{"method":"ping","requestId":"last"}"#)
+        try await client.send(
+            #"{"method":"ping","requestId":"first"}"# + "\n" + #"{"method":"ping","requestId":"last"}"#
+        )
         client.shutdownWrite()
         #expect(try await client.readLine() == #"{"statusCode":200,"success":true,"requestId":"first"}"#)
         #expect(try await client.readLine() == #"{"statusCode":200,"success":true,"requestId":"last"}"#)
@@ -65,7 +67,8 @@ struct FramingTests {
     @Test func socatWithoutFinalNewlineGetsItsReply() async throws {
         let daemon = try await Daemon.start()
         let input = daemon.directory.file("socat-in")
-        let request = #"{"method":"contacts.upsert","apiKey":"\#(Daemon.keyA)","contacts":[{"id":"s1"}],"requestId":"socat"}"#
+        let request =
+            #"{"method":"contacts.upsert","apiKey":"\#(Daemon.keyA)","contacts":[{"id":"s1"}],"requestId":"socat"}"#
         try Data(request.utf8).write(to: URL(fileURLWithPath: input))
         let socat = try ChildProcess.spawn(
             "/usr/bin/socat",
@@ -78,7 +81,8 @@ struct FramingTests {
         #expect(status == .exited(0), "\(socat.stderrText)")
         #expect(
             socat.stdoutText
-                == #"{"statusCode":200,"success":true,"inserted":["s1"],"updated":[],"failed":[],"requestId":"socat"}"# + "\n"
+                == #"{"statusCode":200,"success":true,"inserted":["s1"],"updated":[],"failed":[],"requestId":"socat"}"#
+                + "\n"
         )
     }
 
@@ -113,7 +117,9 @@ struct FramingTests {
         let daemon = try await Daemon.start()
         let clients = try (0..<8).map { _ in try daemon.connect() }
         for (index, client) in clients.enumerated() {
-            try await client.send((0..<50).map { #"{"method":"ping","requestId":"c\#(index)-\#($0)"}"# + "\n" }.joined())
+            try await client.send(
+                (0..<50).map { #"{"method":"ping","requestId":"c\#(index)-\#($0)"}"# + "\n" }.joined()
+            )
         }
         for (index, client) in clients.enumerated().reversed() {
             for number in 0..<50 {

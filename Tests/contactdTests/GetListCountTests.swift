@@ -49,7 +49,10 @@ struct GetListCountTests {
             try await client.call(#"{"method":"contacts.list","apiKey":"\#(Daemon.keyA)"}"#)
                 == #"{"statusCode":200,"success":true,"contacts":[],"nextCursor":null}"#
         )
-        #expect(try await client.call(#"{"method":"contacts.count","apiKey":"\#(Daemon.keyA)"}"#) == #"{"statusCode":200,"success":true,"count":0}"#)
+        #expect(
+            try await client.call(#"{"method":"contacts.count","apiKey":"\#(Daemon.keyA)"}"#)
+                == #"{"statusCode":200,"success":true,"count":0}"#
+        )
     }
 
     /// `nextCursor` is null exactly when no contact sorts after the page's last one.
@@ -59,7 +62,9 @@ struct GetListCountTests {
         try await client.insert(["a", "b", "c", "d"])
         func page(_ limit: Int, _ cursor: String? = nil) async throws -> Response {
             let cursorField = cursor.map { #","cursor":\#(q($0))"# } ?? ""
-            return try await client.request(#"{"method":"contacts.list","apiKey":"\#(Daemon.keyA)","limit":\#(limit)\#(cursorField)}"#)
+            return try await client.request(
+                #"{"method":"contacts.list","apiKey":"\#(Daemon.keyA)","limit":\#(limit)\#(cursorField)}"#
+            )
         }
         let first = try await page(2)
         #expect(first.keys == ["statusCode", "success", "contacts", "nextCursor"])
@@ -106,7 +111,9 @@ struct GetListCountTests {
         let first = try await client.request(#"{"method":"contacts.list","apiKey":"\#(Daemon.keyA)"}"#)
         #expect(first["contacts"]?.asArray?.count == 100)
         let cursor = try #require(first["nextCursor"]?.asString)
-        let second = try await client.request(#"{"method":"contacts.list","apiKey":"\#(Daemon.keyA)","cursor":\#(q(cursor))}"#)
+        let second = try await client.request(
+            #"{"method":"contacts.list","apiKey":"\#(Daemon.keyA)","cursor":\#(q(cursor))}"#
+        )
         #expect(second["contacts"]?.asArray?.compactMap { $0.member("externalId")?.asString } == Array(ids[100...]))
         #expect(second["nextCursor"] == .null)
         #expect(try await client.count() == 130)
@@ -123,18 +130,24 @@ struct GetListCountTests {
         let one = try await client.request(#"{"method":"contacts.list","apiKey":"\#(Daemon.keyA)","limit":1}"#)
         #expect(one["contacts"]?.asArray?.count == 1)
         for limit in ["0", "1001", "-1", "\"10\"", "1.5", "true", "99999999999999999999"] {
-            let reply = try await client.request(#"{"method":"contacts.list","apiKey":"\#(Daemon.keyA)","limit":\#(limit)}"#)
+            let reply = try await client.request(
+                #"{"method":"contacts.list","apiKey":"\#(Daemon.keyA)","limit":\#(limit)}"#
+            )
             #expect(reply.isRefusal(400, "Bad Request"), "limit \(limit): \(reply)")
         }
     }
 
     /// A cursor that cannot be decoded (or is not a string) is a 400.
-    @Test(arguments: [#""garbage""#, #""""#, #""c1.zz""#, #""c1.0""#, #""c1.""#, #""C1.61""#, "5", "[]", #"{"after":"a"}"#])
+    @Test(arguments: [
+        #""garbage""#, #""""#, #""c1.zz""#, #""c1.0""#, #""c1.""#, #""C1.61""#, "5", "[]", #"{"after":"a"}"#,
+    ])
     func undecodableCursorIsBadRequest(cursor: String) async throws {
         let daemon = try await Daemon.start()
         let client = try daemon.connect()
         try await client.insert(["a", "b"])
-        let reply = try await client.request(#"{"method":"contacts.list","apiKey":"\#(Daemon.keyA)","cursor":\#(cursor)}"#)
+        let reply = try await client.request(
+            #"{"method":"contacts.list","apiKey":"\#(Daemon.keyA)","cursor":\#(cursor)}"#
+        )
         #expect(reply.isRefusal(400, "Bad Request"), "\(reply)")
     }
 
@@ -153,7 +166,9 @@ struct GetListCountTests {
         var round = 0
         repeat {
             let cursorField = cursor.map { #","cursor":\#(q($0))"# } ?? ""
-            let page = try await client.request(#"{"method":"contacts.list","apiKey":"\#(Daemon.keyA)","limit":2\#(cursorField)}"#)
+            let page = try await client.request(
+                #"{"method":"contacts.list","apiKey":"\#(Daemon.keyA)","limit":2\#(cursorField)}"#
+            )
             let ids = try #require(page["contacts"]?.asArray).compactMap { $0.member("externalId")?.asString }
             seen += ids
             cursor = page["nextCursor"]?.asString
@@ -182,7 +197,10 @@ struct GetListCountTests {
         try await client.insert(["a", "b", "c"])
         #expect(try await client.count() == 3)
         _ = try await client.delete(["b"])
-        #expect(try await client.call(#"{"method":"contacts.count","apiKey":"\#(Daemon.keyA)","requestId":1}"#) == #"{"statusCode":200,"success":true,"count":2,"requestId":1}"#)
+        #expect(
+            try await client.call(#"{"method":"contacts.count","apiKey":"\#(Daemon.keyA)","requestId":1}"#)
+                == #"{"statusCode":200,"success":true,"count":2,"requestId":1}"#
+        )
         #expect(try await client.count(key: Daemon.keyB) == 0)
     }
 }

@@ -79,7 +79,9 @@ struct IdleConnectionMemoryTests {
         try await pause(.milliseconds(500))
         let after = try Self.residentBytes(of: daemon.process.pid)
         let perConnection = (after - before) / 60
-        print("idle connection memory: before \(before >> 10) KiB, after \(after >> 10) KiB, \(perConnection >> 10) KiB per connection")
+        print(
+            "idle connection memory: before \(before >> 10) KiB, after \(after >> 10) KiB, \(perConnection >> 10) KiB per connection"
+        )
         #expect(after - before < 60 * (64 << 10) + (16 << 20), "RSS grew \((after - before) >> 20) MiB")
         for client in idle { #expect(try await client.pings()) }
     }

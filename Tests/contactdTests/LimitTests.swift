@@ -51,7 +51,9 @@ struct LimitTests {
     @Test func hugeLineGetsOne413() async throws {
         let daemon = try await Daemon.start(["--max-line-bytes", "200"])
         let client = try daemon.connect()
-        try await client.send(Self.pingLine(length: 100_000, requestId: 1) + "\n" + Self.pingLine(length: 60, requestId: 2) + "\n")
+        try await client.send(
+            Self.pingLine(length: 100_000, requestId: 1) + "\n" + Self.pingLine(length: 60, requestId: 2) + "\n"
+        )
         #expect(try await client.readResponse().isRefusal(413, "Payload Too Large"))
         #expect(try await client.readLine() == Self.ok(2))
         let slow = Array((Self.pingLine(length: 1000, requestId: 3) + "\n").utf8)
@@ -72,7 +74,9 @@ struct LimitTests {
     func overLongFinalLineAtHalfClose(length: Int) async throws {
         let daemon = try await Daemon.start(["--max-line-bytes", "200"])
         let client = try daemon.connect()
-        try await client.send(Self.pingLine(length: 200, requestId: 1) + "\n" + Self.pingLine(length: length, requestId: 2))
+        try await client.send(
+            Self.pingLine(length: 200, requestId: 1) + "\n" + Self.pingLine(length: length, requestId: 2)
+        )
         client.shutdownWrite()
         #expect(try await client.readLine() == Self.ok(1))
         #expect(try await client.readResponse().isRefusal(413, "Payload Too Large"))
@@ -83,7 +87,10 @@ struct LimitTests {
     @Test func defaultLineLimitIsOneMebibyte() async throws {
         let daemon = try await Daemon.start()
         let client = try daemon.connect()
-        try await client.send(Self.pingLine(length: 1 << 20, requestId: 1) + "\n" + Self.pingLine(length: (1 << 20) + 1, requestId: 2) + "\n")
+        try await client.send(
+            Self.pingLine(length: 1 << 20, requestId: 1) + "\n" + Self.pingLine(length: (1 << 20) + 1, requestId: 2)
+                + "\n"
+        )
         #expect(try await client.readLine() == Self.ok(1))
         #expect(try await client.readResponse().isRefusal(413, "Payload Too Large"))
         #expect(try await client.pings())
@@ -94,13 +101,26 @@ struct LimitTests {
         let daemon = try await Daemon.start(["--max-batch", "3"])
         let client = try daemon.connect()
         #expect(try await client.upsert(#"{"id":"a"},{"id":"b"},{"id":"c"}"#).strings("inserted") == ["a", "b", "c"])
-        let over = try await client.call(#"{"method":"contacts.upsert","apiKey":"\#(Daemon.keyA)","contacts":[{"id":"d"},{"id":"e"},{"id":"f"},{"id":"g"}]}"#)
-        #expect(over == #"{"statusCode":400,"success":false,"error":"Bad Request","message":"contacts: at most 3 entries, got 4"}"#)
+        let over = try await client.call(
+            #"{"method":"contacts.upsert","apiKey":"\#(Daemon.keyA)","contacts":[{"id":"d"},{"id":"e"},{"id":"f"},{"id":"g"}]}"#
+        )
+        #expect(
+            over
+                == #"{"statusCode":400,"success":false,"error":"Bad Request","message":"contacts: at most 3 entries, got 4"}"#
+        )
         #expect(try await client.delete(["a", "b", "c", "d"]).isRefusal(400, "Bad Request"))
         let messages = Array(repeating: #"{"id":"a"}"#, count: 4).joined(separator: ",")
-        #expect(try await client.request(#"{"method":"contacts.recordMessages","apiKey":"\#(Daemon.keyA)","messages":[\#(messages)]}"#).isRefusal(400, "Bad Request"))
+        #expect(
+            try await client.request(
+                #"{"method":"contacts.recordMessages","apiKey":"\#(Daemon.keyA)","messages":[\#(messages)]}"#
+            ).isRefusal(400, "Bad Request")
+        )
         let three = Array(repeating: #"{"id":"a"}"#, count: 3).joined(separator: ",")
-        #expect(try await client.request(#"{"method":"contacts.recordMessages","apiKey":"\#(Daemon.keyA)","messages":[\#(three)]}"#).strings("recorded")?.count == 3)
+        #expect(
+            try await client.request(
+                #"{"method":"contacts.recordMessages","apiKey":"\#(Daemon.keyA)","messages":[\#(three)]}"#
+            ).strings("recorded")?.count == 3
+        )
         #expect(try await client.delete(["a", "b", "c"]).strings("deleted") == ["a", "b", "c"])
         #expect(try await client.count() == 0)
     }
@@ -112,12 +132,16 @@ struct LimitTests {
         // {"id":"p","pad":""} is 19 bytes of compact JSON.
         let at = String(repeating: "x", count: 81)
         let past = String(repeating: "x", count: 82)
-        let reply = try await client.upsert(#"{"id":"p","profile":{"$set":{"pad":"\#(at)"}}},{"id":"q","profile":{"$set":{"pad":"\#(past)"}}}"#)
+        let reply = try await client.upsert(
+            #"{"id":"p","profile":{"$set":{"pad":"\#(at)"}}},{"id":"q","profile":{"$set":{"pad":"\#(past)"}}}"#
+        )
         #expect(reply.strings("inserted") == ["p"])
         #expect(reply.strings("failed") == ["q"])
         let stored = try await client.get("p")
         #expect(stored.profile.map { JSONWriter.serialize($0).count } == 100)
-        let grow = try await client.upsert(#"{"id":"p","profile":{"$set":{"more":1}}},{"id":"p","profile":{"$push":{"pad2":"y"}}}"#)
+        let grow = try await client.upsert(
+            #"{"id":"p","profile":{"$set":{"more":1}}},{"id":"p","profile":{"$push":{"pad2":"y"}}}"#
+        )
         #expect(grow.strings("failed") == ["p", "p"])
         #expect(try await client.get("p").raw == stored.raw)
         #expect(try await client.get("q").isRefusal(404, "Not Found"))
@@ -125,7 +149,10 @@ struct LimitTests {
         #expect(try await client.upsert(#"{"id":"arr","profile":{"$set":{"a":[]}}}"#).success == true)
         #expect(try await client.upsert(#"{"id":"arr","profile":{"$set":{"a.30":1}}}"#).strings("failed") == ["arr"])
         #expect(try await client.upsert(#"{"id":"arr","profile":{"$set":{"a.3":1}}}"#).strings("updated") == ["arr"])
-        #expect(try await client.get("arr").profile?.sameValue(as: try json(#"{"id":"arr","a":[null,null,null,1]}"#)) == true)
+        #expect(
+            try await client.get("arr").profile?.sameValue(as: try json(#"{"id":"arr","a":[null,null,null,1]}"#))
+                == true
+        )
     }
 
     /// The default profile limit is 64 KiB, and an array index far past the end fails quickly.
@@ -133,12 +160,16 @@ struct LimitTests {
         let daemon = try await Daemon.start()
         let client = try daemon.connect()
         let at = String(repeating: "x", count: 65536 - 19)
-        let reply = try await client.upsert(#"{"id":"p","profile":{"$set":{"pad":"\#(at)"}}},{"id":"q","profile":{"$set":{"pad":"\#(at)x"}}}"#)
+        let reply = try await client.upsert(
+            #"{"id":"p","profile":{"$set":{"pad":"\#(at)"}}},{"id":"q","profile":{"$set":{"pad":"\#(at)x"}}}"#
+        )
         #expect(reply.strings("inserted") == ["p"])
         #expect(reply.strings("failed") == ["q"])
         #expect(try await client.upsert(#"{"id":"arr","profile":{"$set":{"a":[]}}}"#).success == true)
         let start = ContinuousClock.now
-        #expect(try await client.upsert(#"{"id":"arr","profile":{"$set":{"a.999999999":1}}}"#).strings("failed") == ["arr"])
+        #expect(
+            try await client.upsert(#"{"id":"arr","profile":{"$set":{"a.999999999":1}}}"#).strings("failed") == ["arr"]
+        )
         #expect(ContinuousClock.now - start < .seconds(10))
         #expect(try await client.pings())
     }
@@ -151,13 +182,17 @@ struct LimitTests {
         let utf8256 = String(repeating: "€", count: 85) + "b"
         let ascii257 = ascii256 + "c"
         let utf8257 = String(repeating: "é", count: 128) + "d"
-        let reply = try await client.upsert([ascii256, utf8256, ascii257, utf8257].map { #"{"id":\#(q($0))}"# }.joined(separator: ","))
+        let reply = try await client.upsert(
+            [ascii256, utf8256, ascii257, utf8257].map { #"{"id":\#(q($0))}"# }.joined(separator: ",")
+        )
         #expect(reply.strings("inserted") == [ascii256, utf8256])
         #expect(reply.strings("failed") == [ascii257, utf8257])
         #expect(try await client.get(ascii256).contact?["externalId"] == .string(ascii256))
         #expect(try await client.get(utf8256).status == 200)
         #expect(try await client.get(ascii257).isRefusal(400, "Bad Request"))
-        let record = try await client.request(#"{"method":"contacts.recordMessages","apiKey":"\#(Daemon.keyA)","messages":[{"id":\#(q(utf8256))},{"id":\#(q(utf8257))}]}"#)
+        let record = try await client.request(
+            #"{"method":"contacts.recordMessages","apiKey":"\#(Daemon.keyA)","messages":[{"id":\#(q(utf8256))},{"id":\#(q(utf8257))}]}"#
+        )
         #expect(record.strings("recorded") == [utf8256])
         #expect(record.strings("failed") == [utf8257])
         #expect(try await client.delete([ascii257]).isRefusal(400, "Bad Request"))
@@ -168,11 +203,19 @@ struct LimitTests {
     @Test func nestingDepthSixtyFourVersusSixtyFive() async throws {
         let daemon = try await Daemon.start()
         let client = try daemon.connect()
-        func arrays(_ count: Int) -> String { String(repeating: "[", count: count) + String(repeating: "]", count: count) }
-        func objects(_ count: Int) -> String { String(repeating: #"{"a":"#, count: count) + "1" + String(repeating: "}", count: count) }
-        #expect(try await client.call(#"{"method":"ping","x":\#(arrays(63))}"#) == #"{"statusCode":200,"success":true}"#)
+        func arrays(_ count: Int) -> String {
+            String(repeating: "[", count: count) + String(repeating: "]", count: count)
+        }
+        func objects(_ count: Int) -> String {
+            String(repeating: #"{"a":"#, count: count) + "1" + String(repeating: "}", count: count)
+        }
+        #expect(
+            try await client.call(#"{"method":"ping","x":\#(arrays(63))}"#) == #"{"statusCode":200,"success":true}"#
+        )
         #expect(try await client.request(#"{"method":"ping","x":\#(arrays(64))}"#).isRefusal(400, "Bad Request"))
-        #expect(try await client.call(#"{"method":"ping","x":\#(objects(63))}"#) == #"{"statusCode":200,"success":true}"#)
+        #expect(
+            try await client.call(#"{"method":"ping","x":\#(objects(63))}"#) == #"{"statusCode":200,"success":true}"#
+        )
         #expect(try await client.request(#"{"method":"ping","x":\#(objects(64))}"#).isRefusal(400, "Bad Request"))
         // Inside an upsert: request(1) contacts(2) entry(3) profile(4) $set(5), then the value.
         let accepted = try await client.upsert(#"{"id":"deep","profile":{"$set":{"v":\#(arrays(59))}}}"#)

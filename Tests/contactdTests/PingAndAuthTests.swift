@@ -29,7 +29,9 @@ struct PingAndAuthTests {
         let client = try daemon.connect()
         let line = try await client.call(#"{"method":"ping","requestId":\#(requestId)}"#)
         #expect(line == #"{"statusCode":200,"success":true,"requestId":\#(requestId)}"#)
-        let count = try await client.request(#"{"method":"contacts.count","apiKey":"\#(Daemon.keyA)","requestId":\#(requestId)}"#)
+        let count = try await client.request(
+            #"{"method":"contacts.count","apiKey":"\#(Daemon.keyA)","requestId":\#(requestId)}"#
+        )
         #expect(count.keys == ["statusCode", "success", "count", "requestId"])
         #expect(count["requestId"] == (try json(requestId)))
     }
@@ -45,7 +47,9 @@ struct PingAndAuthTests {
         let client = try daemon.connect()
         let ping = try await client.request(#"{"method":"ping","requestId":\#(requestId)}"#)
         #expect(ping.isRefusal(400, "Bad Request"), "\(ping)")
-        let count = try await client.request(#"{"method":"contacts.count","apiKey":"\#(Daemon.keyA)","requestId":\#(requestId)}"#)
+        let count = try await client.request(
+            #"{"method":"contacts.count","apiKey":"\#(Daemon.keyA)","requestId":\#(requestId)}"#
+        )
         #expect(count.isRefusal(400, "Bad Request"), "\(count)")
     }
 
@@ -108,7 +112,9 @@ struct PingAndAuthTests {
         #expect(unknown.isRefusal(400, "Bad Request", requestId: .string("x")), "\(unknown)")
         let missing = try await client.request(#"{"method":"contacts.get","apiKey":"\#(Daemon.keyA)","requestId":-3}"#)
         #expect(missing.isRefusal(400, "Bad Request", requestId: .int(-3)), "\(missing)")
-        let notFound = try await client.request(#"{"method":"contacts.get","apiKey":"\#(Daemon.keyA)","id":"none","requestId":8}"#)
+        let notFound = try await client.request(
+            #"{"method":"contacts.get","apiKey":"\#(Daemon.keyA)","id":"none","requestId":8}"#
+        )
         #expect(notFound.isRefusal(404, "Not Found", requestId: .int(8)), "\(notFound)")
     }
 
@@ -116,9 +122,13 @@ struct PingAndAuthTests {
     @Test func unknownMembersAndNullsAreIgnored() async throws {
         let daemon = try await Daemon.start()
         let client = try daemon.connect()
-        let count = try await client.call(#"{"method":"contacts.count","apiKey":"\#(Daemon.keyA)","extra":{"deep":[1,2,{"x":true}]},"id":7}"#)
+        let count = try await client.call(
+            #"{"method":"contacts.count","apiKey":"\#(Daemon.keyA)","extra":{"deep":[1,2,{"x":true}]},"id":7}"#
+        )
         #expect(count == #"{"statusCode":200,"success":true,"count":0}"#)
-        let list = try await client.call(#"{"method":"contacts.list","apiKey":"\#(Daemon.keyA)","limit":null,"cursor":null}"#)
+        let list = try await client.call(
+            #"{"method":"contacts.list","apiKey":"\#(Daemon.keyA)","limit":null,"cursor":null}"#
+        )
         #expect(list == #"{"statusCode":200,"success":true,"contacts":[],"nextCursor":null}"#)
         let upsert = try await client.call(
             #"{"method":"contacts.upsert","apiKey":"\#(Daemon.keyA)","idempotencyKey":null,"contacts":[{"id":"u","profile":null,"createdAt":null,"other":1}]}"#
@@ -161,6 +171,11 @@ struct PingAndAuthTests {
         let client = try daemon.connect()
         #expect(try await client.upsert(#"{"id":"h"}"#, key: "lower-secret").success == true)
         #expect(try await client.get("h", key: "upper-secret").contact?["project"] == .string(project))
-        #expect(try await client.request(#"{"method":"contacts.count","apiKey":\#(q(lower))}"#).isRefusal(401, "Unauthorized"))
+        #expect(
+            try await client.request(#"{"method":"contacts.count","apiKey":\#(q(lower))}"#).isRefusal(
+                401,
+                "Unauthorized"
+            )
+        )
     }
 }

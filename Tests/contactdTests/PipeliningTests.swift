@@ -25,11 +25,17 @@ struct PipeliningTests {
         let client = try daemon.connect()
         var lines: [String] = []
         for index in 0..<200 {
-            lines.append(#"{"method":"contacts.upsert","apiKey":"\#(Daemon.keyA)","requestId":"u\#(index)","contacts":[{"id":"p","profile":{"$inc":{"n":1}}},{"id":"q\#(index)"}]}"#)
+            lines.append(
+                #"{"method":"contacts.upsert","apiKey":"\#(Daemon.keyA)","requestId":"u\#(index)","contacts":[{"id":"p","profile":{"$inc":{"n":1}}},{"id":"q\#(index)"}]}"#
+            )
             lines.append(#"{"method":"contacts.get","apiKey":"\#(Daemon.keyA)","requestId":"g\#(index)","id":"p"}"#)
             lines.append(#"{"method":"contacts.count","apiKey":"\#(Daemon.keyA)","requestId":"c\#(index)"}"#)
-            lines.append(#"{"method":"contacts.delete","apiKey":"\#(Daemon.keyA)","requestId":"d\#(index)","ids":["q\#(index)"]}"#)
-            lines.append(#"{"method":"contacts.get","apiKey":"\#(Daemon.keyA)","requestId":"x\#(index)","id":"q\#(index)"}"#)
+            lines.append(
+                #"{"method":"contacts.delete","apiKey":"\#(Daemon.keyA)","requestId":"d\#(index)","ids":["q\#(index)"]}"#
+            )
+            lines.append(
+                #"{"method":"contacts.get","apiKey":"\#(Daemon.keyA)","requestId":"x\#(index)","id":"q\#(index)"}"#
+            )
         }
         try await client.send(lines.map { $0 + "\n" }.joined())
         var problems = 0
@@ -40,7 +46,8 @@ struct PipeliningTests {
             let delete = try await client.readResponse()
             let gone = try await client.readResponse()
             let ok =
-                upsert["requestId"] == .string("u\(index)") && upsert.strings("inserted") == (index == 0 ? ["p", "q0"] : ["q\(index)"])
+                upsert["requestId"] == .string("u\(index)")
+                && upsert.strings("inserted") == (index == 0 ? ["p", "q0"] : ["q\(index)"])
                 && get["requestId"] == .string("g\(index)") && get.profile?.member("n") == .int(Int64(index + 1))
                 && count["requestId"] == .string("c\(index)") && count["count"] == .int(2)
                 && delete["requestId"] == .string("d\(index)") && delete.strings("deleted") == ["q\(index)"]
@@ -57,7 +64,9 @@ struct PipeliningTests {
     @Test func concurrentPipelinedIncrementsAllApply() async throws {
         let daemon = try await Daemon.start()
         let clients = try (0..<4).map { _ in try daemon.connect() }
-        let line = #"{"method":"contacts.upsert","apiKey":"\#(Daemon.keyA)","contacts":[{"id":"counter","profile":{"$inc":{"n":1}}}]}"# + "\n"
+        let line =
+            #"{"method":"contacts.upsert","apiKey":"\#(Daemon.keyA)","contacts":[{"id":"counter","profile":{"$inc":{"n":1}}}]}"#
+            + "\n"
         let batch = String(repeating: line, count: 250)
         for client in clients { try await client.send(batch) }
         for client in clients {

@@ -19,8 +19,10 @@ struct PrivateFilesTests {
         let data = directory.file("a/b/data")
         let process = try ChildProcess.spawn(
             "/bin/sh",
-            ["-c", #"umask 000; exec "$0" "$@""#, Harness.daemonBinary,
-             "--socket", socketPath, "--data", data, "--snapshot-interval", "1"],
+            [
+                "-c", #"umask 000; exec "$0" "$@""#, Harness.daemonBinary,
+                "--socket", socketPath, "--data", data, "--snapshot-interval", "1",
+            ],
             stdoutPath: directory.file("stdout.log"),
             stderrPath: directory.file("stderr.log")
         )
@@ -33,7 +35,9 @@ struct PrivateFilesTests {
         let keysText = try String(contentsOfFile: data + "/keys.json", encoding: .utf8)
         let key = try #require(try json(keysText).asObject?.members.first?.key)
         let client = try Client(path: socketPath)
-        #expect(try await client.upsert(#"{"id":"p1","profile":{"$set":{"a":1}}}"#, key: key).strings("inserted") == ["p1"])
+        #expect(
+            try await client.upsert(#"{"id":"p1","profile":{"$set":{"a":1}}}"#, key: key).strings("inserted") == ["p1"]
+        )
         try await pause(.milliseconds(2500))  // at least one periodic snapshot
         #expect(try await client.upsert(#"{"id":"p2"}"#, key: key).strings("inserted") == ["p2"])
         client.close()

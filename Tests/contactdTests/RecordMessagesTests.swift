@@ -47,12 +47,16 @@ struct RecordMessagesTests {
         let before = try #require(try await client.get("now").contact)
         try await pause(.milliseconds(5))
         let start = ContactChecks.currentYearAndMonth()
-        let reply = try await client.request(#"{"method":"contacts.recordMessages","apiKey":"\#(Daemon.keyA)","messages":[{"id":"now"},{"id":"now","at":null}]}"#)
+        let reply = try await client.request(
+            #"{"method":"contacts.recordMessages","apiKey":"\#(Daemon.keyA)","messages":[{"id":"now"},{"id":"now","at":null}]}"#
+        )
         let end = ContactChecks.currentYearAndMonth()
         #expect(reply.strings("recorded") == ["now", "now"])
         let after = try #require(try await client.get("now").contact)
         let stats = try #require(after["stats"])
-        let counted = (stats.member(start.year)?.member(start.month)?.asInt ?? 0) + (start == end ? 0 : (stats.member(end.year)?.member(end.month)?.asInt ?? 0))
+        let counted =
+            (stats.member(start.year)?.member(start.month)?.asInt ?? 0)
+            + (start == end ? 0 : (stats.member(end.year)?.member(end.month)?.asInt ?? 0))
         #expect(counted == 2, "\(stats)")
         #expect(after["updatedAt"] == before["updatedAt"])
         #expect(after["profile"] == before["profile"])
@@ -64,10 +68,14 @@ struct RecordMessagesTests {
         let client = try daemon.connect()
         try await client.insert(["m"])
         let fifty = Array(repeating: #"{"id":"m","at":"2016-01-01T00:00:00Z"}"#, count: 50).joined(separator: ",")
-        let accepted = try await client.request(#"{"method":"contacts.recordMessages","apiKey":"\#(Daemon.keyA)","messages":[\#(fifty)]}"#)
+        let accepted = try await client.request(
+            #"{"method":"contacts.recordMessages","apiKey":"\#(Daemon.keyA)","messages":[\#(fifty)]}"#
+        )
         #expect(accepted.strings("recorded")?.count == 50)
         for messages in ["[\(fifty),{\"id\":\"m\"}]", "[]", "{}", "\"m\""] {
-            let reply = try await client.request(#"{"method":"contacts.recordMessages","apiKey":"\#(Daemon.keyA)","messages":\#(messages)}"#)
+            let reply = try await client.request(
+                #"{"method":"contacts.recordMessages","apiKey":"\#(Daemon.keyA)","messages":\#(messages)}"#
+            )
             #expect(reply.isRefusal(400, "Bad Request"), "\(reply)")
         }
         #expect(try await client.get("m").contact?["stats"]?.sameValue(as: try json(#"{"2016":{"1":50}}"#)) == true)

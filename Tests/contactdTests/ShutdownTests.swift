@@ -14,7 +14,8 @@ struct ShutdownTests {
         let daemon = try await Daemon.start()
         let writer = try daemon.connect()
         let observer = try daemon.connect()
-        let line = #"{"method":"contacts.upsert","apiKey":"\#(Daemon.keyA)","contacts":[{"id":"s","profile":{"$inc":{"n":1}}}]}"#
+        let line =
+            #"{"method":"contacts.upsert","apiKey":"\#(Daemon.keyA)","contacts":[{"id":"s","profile":{"$inc":{"n":1}}}]}"#
         try await writer.send((0..<10).map { _ in line + "\n" }.joined())
         #expect(try await eventually { try await observer.get("s").profile?.member("n") == .int(10) })
         observer.close()
@@ -56,7 +57,9 @@ struct ShutdownTests {
     func partialLineAtShutdownGetsNoReply() async throws {
         let daemon = try await Daemon.start()
         let client = try daemon.connect()
-        try await client.send(#"{"method":"ping","requestId":1}"# + "\n" + #"{"method":"ping","requestId":"unfinished""#)
+        try await client.send(
+            #"{"method":"ping","requestId":1}"# + "\n" + #"{"method":"ping","requestId":"unfinished""#
+        )
         #expect(try await client.readLine() == #"{"statusCode":200,"success":true,"requestId":1}"#)
         try await pause(.milliseconds(100))
         #expect(try await daemon.stop() == .exited(0))
@@ -87,7 +90,10 @@ struct ShutdownTests {
         if let late = try? daemon.connect() {
             try? await late.send(#"{"method":"ping"}"# + "\n")
             let line = try? await late.readLineOrEnd(timeout: .seconds(3))
-            #expect(line == nil || line?.contains(#""statusCode":503"#) == true, "a new connection was served during shutdown: \(line ?? "")")
+            #expect(
+                line == nil || line?.contains(#""statusCode":503"#) == true,
+                "a new connection was served during shutdown: \(line ?? "")"
+            )
         }
         let status = try await daemon.process.wait(timeout: .seconds(20))
         #expect(status == .exited(0), "\(daemon.stderr)")

@@ -45,7 +45,9 @@ struct SocketActivationTests {
         /// Waits for the activator to listen, then connects (which makes it exec the daemon).
         func connect() async throws -> Client {
             let ready = try await eventually(timeout: .seconds(10)) { isSocket(self.socketPath) }
-            guard ready else { throw HarnessError("systemd-socket-activate did not listen: \(self.process.stderrText)") }
+            guard ready else {
+                throw HarnessError("systemd-socket-activate did not listen: \(self.process.stderrText)")
+            }
             let process = self.process
             return try Client(path: self.socketPath) { "\n[stderr:\n\(process.stderrTail())]" }
         }
@@ -56,16 +58,28 @@ struct SocketActivationTests {
     func servesInheritedSocketAndNotifies() async throws {
         let activated = try Activated()
         let client = try await activated.connect()
-        #expect(try await client.call(#"{"method":"ping","requestId":1}"#) == #"{"statusCode":200,"success":true,"requestId":1}"#)
+        #expect(
+            try await client.call(#"{"method":"ping","requestId":1}"#)
+                == #"{"statusCode":200,"success":true,"requestId":1}"#
+        )
         #expect(try await client.upsert(#"{"id":"sa"}"#).strings("inserted") == ["sa"])
         #expect(try await activated.notify.waitFor { $0 == "READY=1" }, "\(activated.notify.messages)")
-        #expect(try await activated.notify.waitFor { $0.hasPrefix("STATUS=") && $0.count > 7 }, "\(activated.notify.messages)")
+        #expect(
+            try await activated.notify.waitFor { $0.hasPrefix("STATUS=") && $0.count > 7 },
+            "\(activated.notify.messages)"
+        )
         #expect(!exists(activated.ignoredSocketPath))
         #expect(!activated.notify.assignments.contains("STOPPING=1"))
 
         activated.process.send(signal: SIGTERM)
-        #expect(try await activated.process.wait(timeout: .seconds(15)) == .exited(0), "\(activated.process.stderrText)")
-        #expect(try await activated.notify.waitFor(timeout: .seconds(2)) { $0 == "STOPPING=1" }, "\(activated.notify.messages)")
+        #expect(
+            try await activated.process.wait(timeout: .seconds(15)) == .exited(0),
+            "\(activated.process.stderrText)"
+        )
+        #expect(
+            try await activated.notify.waitFor(timeout: .seconds(2)) { $0 == "STOPPING=1" },
+            "\(activated.notify.messages)"
+        )
         #expect(isSocket(activated.socketPath), "the daemon must not unlink an activated socket")
         let ready = activated.notify.assignments.firstIndex(of: "READY=1") ?? .max
         let stopping = activated.notify.assignments.firstIndex(of: "STOPPING=1") ?? -1
@@ -105,7 +119,9 @@ struct SocketActivationTests {
     }
 
     /// `LISTEN_FDS` for another process (or no `LISTEN_PID`) fails the start; no fallback bind.
-    @Test(arguments: [["LISTEN_FDS": "1", "LISTEN_PID": "1"], ["LISTEN_FDS": "1"], ["LISTEN_FDS": "1", "LISTEN_PID": "999999999"]])
+    @Test(arguments: [
+        ["LISTEN_FDS": "1", "LISTEN_PID": "1"], ["LISTEN_FDS": "1"], ["LISTEN_FDS": "1", "LISTEN_PID": "999999999"],
+    ])
     func listenFdsForAnotherProcessFails(environment: [String: String]) async throws {
         let directory = try TemporaryDirectory()
         let keys = directory.file("keys.json")

@@ -10,7 +10,10 @@ import Glibc
 /// PROTOCOL.md section 9: the socket file when the daemon binds it itself.
 struct SocketFileTests {
     /// Starts contactd with `arguments` and waits for it to end (it is expected to fail to start).
-    static func runToFailure(_ arguments: [String], in directory: TemporaryDirectory) async throws -> (ChildExitStatus, ChildProcess) {
+    static func runToFailure(
+        _ arguments: [String],
+        in directory: TemporaryDirectory
+    ) async throws -> (ChildExitStatus, ChildProcess) {
         let process = try ChildProcess.spawn(
             Harness.daemonBinary,
             arguments,
@@ -86,7 +89,10 @@ struct SocketFileTests {
         }
         let keys = directory.file("keys.json")
         try Data(#"{"k":"p"}"#.utf8).write(to: URL(fileURLWithPath: keys))
-        let (status, process) = try await Self.runToFailure(["--socket", path, "--data", directory.file("data"), "--keys", keys], in: directory)
+        let (status, process) = try await Self.runToFailure(
+            ["--socket", path, "--data", directory.file("data"), "--keys", keys],
+            in: directory
+        )
         #expect(status.isExit && status != .exited(0), "\(status)")
         #expect(!process.lastStderrLine.isEmpty)
         #expect(process.lastStderrLine.contains(path), "\(process.lastStderrLine)")
@@ -99,7 +105,9 @@ struct SocketFileTests {
     }
 
     /// The socket file has mode 0660 by default; `--socket-mode 600` and `0600` give 0600, `0666` gives 0666.
-    @Test(arguments: [(nil, 0o660), ("600", 0o600), ("0600", 0o600), ("0666", 0o666), ("660", 0o660)] as [(String?, Int)])
+    @Test(
+        arguments: [(nil, 0o660), ("600", 0o600), ("0600", 0o600), ("0666", 0o666), ("660", 0o660)] as [(String?, Int)]
+    )
     func socketMode(flag: String?, expected: Int) async throws {
         let daemon = try await Daemon.start(flag.map { ["--socket-mode", $0] } ?? [])
         #expect(permissionBits(of: daemon.socketPath) == mode_t(expected))

@@ -57,7 +57,11 @@ struct UpsertTests {
     @Test func insertWithoutProfile() async throws {
         let daemon = try await Daemon.start()
         let client = try daemon.connect()
-        #expect(try await client.upsert(#"{"id":"bare"},{"id":"empty","profile":{}}"#).strings("inserted") == ["bare", "empty"])
+        #expect(
+            try await client.upsert(#"{"id":"bare"},{"id":"empty","profile":{}}"#).strings("inserted") == [
+                "bare", "empty",
+            ]
+        )
         let bare = try await client.get("bare")
         #expect(bare.profile == (try json(#"{"id":"bare"}"#)))
         #expect(bare.contact?["stats"] == .object(JSONObject()))
@@ -134,7 +138,9 @@ struct UpsertTests {
             #"{"id":"d","profile":{"$inc":{"n":1},"$push":{"log":"a"}}},{"id":"d","profile":{"$inc":{"n":1},"$push":{"log":"b"}}}"#
         )
         #expect(reply.raw == #"{"statusCode":200,"success":true,"inserted":["d"],"updated":["d"],"failed":[]}"#)
-        #expect(try await client.get("d").profile?.sameValue(as: try json(#"{"id":"d","n":2,"log":["a","b"]}"#)) == true)
+        #expect(
+            try await client.get("d").profile?.sameValue(as: try json(#"{"id":"d","n":2,"log":["a","b"]}"#)) == true
+        )
     }
 
     /// `createdAt` is used on insert only (UTC, ms); an invalid one fails the entry even on update.
@@ -192,7 +198,10 @@ struct UpsertTests {
         ] {
             try await pause(.milliseconds(3))
             let reply = try await client.upsert(entry)
-            #expect(reply.raw == #"{"statusCode":200,"success":true,"inserted":[],"updated":["a"],"failed":[]}"#, "\(entry)")
+            #expect(
+                reply.raw == #"{"statusCode":200,"success":true,"inserted":[],"updated":["a"],"failed":[]}"#,
+                "\(entry)"
+            )
             #expect(try await client.get("a").raw == original.raw, "\(entry)")
         }
         try await pause(.milliseconds(3))
@@ -223,7 +232,9 @@ struct UpsertTests {
     @Test func profileIdIsProtected() async throws {
         let daemon = try await Daemon.start()
         let client = try daemon.connect()
-        #expect(try await client.upsert(#"{"id":"p1","profile":{"$set":{"id":"p1","k":1}}}"#).strings("inserted") == ["p1"])
+        #expect(
+            try await client.upsert(#"{"id":"p1","profile":{"$set":{"id":"p1","k":1}}}"#).strings("inserted") == ["p1"]
+        )
         let reply = try await client.upsert(
             [
                 #"{"id":"p1","profile":{"$set":{"id":"other"}}}"#,
@@ -259,7 +270,8 @@ struct UpsertTests {
         #expect(reply.strings("inserted") == ["m"])
         #expect(reply.strings("failed") == ["m", "m", "m", "m", "m", "m"])
         #expect(
-            try await client.get("m").profile?.sameValue(as: try json(#"{"id":"m","address":{"city":"Paris"}}"#)) == true
+            try await client.get("m").profile?.sameValue(as: try json(#"{"id":"m","address":{"city":"Paris"}}"#))
+                == true
         )
     }
 
@@ -291,8 +303,10 @@ struct UpsertTests {
         let daemon = try await Daemon.start()
         let client = try daemon.connect()
         let reply = try await client.upsert(
-            (0..<20).map { #"{"id":"cd\#($0)","profile":{"$currentDate":{"seen":\#($0 % 2 == 0 ? "true" : #"{"$type":"date"}"#)}}}"# }
-                .joined(separator: ",") + #",{"id":"bad","profile":{"$currentDate":{"seen":{"$type":"timestamp"}}}}"#
+            (0..<20).map {
+                #"{"id":"cd\#($0)","profile":{"$currentDate":{"seen":\#($0 % 2 == 0 ? "true" : #"{"$type":"date"}"#)}}}"#
+            }
+            .joined(separator: ",") + #",{"id":"bad","profile":{"$currentDate":{"seen":{"$type":"timestamp"}}}}"#
         )
         #expect(reply.strings("failed") == ["bad"], "\(reply)")
         var seen: Set<String> = []
@@ -311,8 +325,13 @@ struct UpsertTests {
         let fifty = (0..<50).map { #"{"id":"b\#($0)"}"# }.joined(separator: ",")
         let accepted = try await client.upsert(fifty)
         #expect(accepted.strings("inserted")?.count == 50)
-        let over = try await client.call(#"{"method":"contacts.upsert","apiKey":"\#(Daemon.keyA)","contacts":[\#(fifty),{"id":"b50"}]}"#)
-        #expect(over == #"{"statusCode":400,"success":false,"error":"Bad Request","message":"contacts: at most 50 entries, got 51"}"#)
+        let over = try await client.call(
+            #"{"method":"contacts.upsert","apiKey":"\#(Daemon.keyA)","contacts":[\#(fifty),{"id":"b50"}]}"#
+        )
+        #expect(
+            over
+                == #"{"statusCode":400,"success":false,"error":"Bad Request","message":"contacts: at most 50 entries, got 51"}"#
+        )
         #expect(try await client.upsert("").isRefusal(400, "Bad Request"))
         #expect(try await client.count() == 50)
     }

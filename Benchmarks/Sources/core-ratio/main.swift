@@ -160,7 +160,9 @@ if let profile {
     } catch {
         fail("\(chosen.name) failed: \(error)")
     }
-    print("\(chosen.name): \(profileIterations) runs, \(profileIterations * chosen.contacts) contacts, \(written) bytes written")
+    print(
+        "\(chosen.name): \(profileIterations) runs, \(profileIterations * chosen.contacts) contacts, \(written) bytes written"
+    )
     exit(0)
 }
 
