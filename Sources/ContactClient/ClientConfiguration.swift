@@ -1,5 +1,5 @@
-import NIOCore
-import NIOPosix
+public import NIOCore
+public import NIOPosix
 
 /// Where the daemon is, how to authenticate, and how the client behaves.
 public struct ClientConfiguration: Sendable {

@@ -1,4 +1,4 @@
-import ContactCore
+public import ContactCore
 
 /// A contact as the server returns it (PROTOCOL.md section 4).
 ///

@@ -1,4 +1,4 @@
-import ContactCore
+public import ContactCore
 
 extension ContactdClient {
     // MARK: - Reads

@@ -1,4 +1,4 @@
-import ContactCore
+public import ContactCore
 import NIOCore
 import Synchronization
 

@@ -1,4 +1,4 @@
-import ContactCore
+public import ContactCore
 
 /// A Swift value that can stand for a ContactCore ``JSON`` value in an update or a query.
 ///

@@ -1,4 +1,4 @@
-import ContactCore
+public import ContactCore
 
 /// One message received by a contact, for `contacts.recordMessages`.
 public struct MessageRecord: Sendable, Equatable {

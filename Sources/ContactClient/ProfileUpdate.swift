@@ -1,4 +1,4 @@
-import ContactCore
+public import ContactCore
 
 /// The update operators of one upsert entry (PROTOCOL.md section 6), built fluently:
 ///

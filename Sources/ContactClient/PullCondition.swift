@@ -1,4 +1,4 @@
-import ContactCore
+public import ContactCore
 
 /// What `$pull` removes from an array (PROTOCOL.md section 6): elements equal to a value, elements
 /// matching comparison operators (`$eq $ne $gt $gte $lt $lte $in $nin`), or object elements

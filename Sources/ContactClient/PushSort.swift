@@ -1,4 +1,4 @@
-import ContactCore
+public import ContactCore
 
 /// The `$sort` modifier of `$push` (PROTOCOL.md section 6): sort whole elements, or sort
 /// object elements by some of their fields (MongoDB's BSON order; a missing field sorts as `null`).

@@ -1,4 +1,4 @@
-import ContactCore
+public import ContactCore
 
 /// One element of an upsert: the contact's external id, the operators to apply to its profile,
 /// and optionally the `createdAt` it gets if the entry inserts it.

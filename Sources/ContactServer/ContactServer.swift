@@ -1,8 +1,8 @@
 import ContactCore
-import Logging
-import NIOCore
+public import Logging
+public import NIOCore
 import NIOPosix
-import ServiceLifecycle
+public import ServiceLifecycle
 
 /// Serves PROTOCOL.md on a listening Unix socket until graceful shutdown: then it stops
 /// accepting, stops reading, answers every request already read (waiting at most

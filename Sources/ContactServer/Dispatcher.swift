@@ -1,6 +1,6 @@
-import ContactCore
-import ContactStore
-import Logging
+public import ContactCore
+public import ContactStore
+public import Logging
 import NIOCore
 
 /// Turns one request line into its reply: envelope, authentication, the method's fields, then

@@ -1,4 +1,4 @@
-import NIOCore
+public import NIOCore
 
 /// One request line as the framing layer delivers it (PROTOCOL.md section 1).
 public enum LineFrame: Sendable {

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+public import Glibc
 #endif
 
 /// The Unix stream socket the daemon listens on: inherited from systemd, or bound at a path.

@@ -1,5 +1,5 @@
-import ContactCore
-import ContactStore
+public import ContactCore
+public import ContactStore
 
 /// A reply in a connection's queue: ready to write, or waiting for its journal record to be
 /// durable first.

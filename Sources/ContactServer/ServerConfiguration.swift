@@ -1,4 +1,4 @@
-import ContactCore
+public import ContactCore
 
 /// How the server serves connections.
 public struct ServerConfiguration: Sendable {

@@ -1,5 +1,5 @@
-import ContactStore
-import ServiceLifecycle
+public import ContactStore
+public import ServiceLifecycle
 
 /// Writes the store's periodic snapshots until graceful shutdown (the final snapshot is
 /// written by the daemon after the server has answered its last request).

@@ -1,5 +1,5 @@
-import ContactStore
-import ServiceLifecycle
+public import ContactStore
+public import ServiceLifecycle
 
 /// Keeps systemd informed while the daemon runs: `STATUS=` lines with counts and, when
 /// `WATCHDOG_USEC` asks for it, `WATCHDOG=1` pings.

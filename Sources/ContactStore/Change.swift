@@ -1,4 +1,4 @@
-import ContactCore
+public import ContactCore
 
 /// One effect of a write, as the journal records it: replaying changes in order rebuilds the
 /// exact same contacts, byte for byte.

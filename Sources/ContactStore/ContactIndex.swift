@@ -1,4 +1,4 @@
-import ContactCore
+public import ContactCore
 
 /// A project's contacts, ordered by external id (bytewise), in pages of a few hundred.
 ///

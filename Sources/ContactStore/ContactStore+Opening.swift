@@ -1,6 +1,6 @@
 import ContactCore
 import Glibc
-import Logging
+public import Logging
 import Synchronization
 
 extension ContactStore {

@@ -1,4 +1,4 @@
-import Glibc
+public import Glibc
 
 /// The files of a data folder (layout in BinaryCodec.swift and docs/STORAGE.md) and the system
 /// calls that manage them. Everything here blocks: call it from a dedicated thread or while

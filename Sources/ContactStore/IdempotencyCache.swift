@@ -1,4 +1,4 @@
-import ContactCore
+public import ContactCore
 import DequeModule
 
 /// A project's remembered idempotency keys (PROTOCOL.md section 11): at most the last

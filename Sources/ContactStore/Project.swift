@@ -1,4 +1,4 @@
-import ContactCore
+public import ContactCore
 import DequeModule
 
 /// One project's contacts behind an actor: requests of one project run one at a time, in the

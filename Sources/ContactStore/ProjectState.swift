@@ -1,4 +1,4 @@
-import ContactCore
+public import ContactCore
 
 /// A project's contacts and remembered idempotency keys, and the rules that change them.
 ///

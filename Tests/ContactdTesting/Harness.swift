@@ -1,5 +1,5 @@
-import ContactCore
-import Foundation
+package import ContactCore
+package import Foundation
 
 #if canImport(Glibc)
 import Glibc

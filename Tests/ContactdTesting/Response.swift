@@ -1,4 +1,4 @@
-import ContactCore
+package import ContactCore
 
 /// One response line: the raw text (for exact comparisons) and its parsed members, in order.
 package struct Response: CustomStringConvertible {

@@ -1,4 +1,4 @@
-import ContactClient
+package import ContactClient
 import ContactCore
 import Foundation
 import Synchronization
