@@ -136,10 +136,13 @@ enum Recovery {
                 // Only a frame that passes its (salted) checksums, decodes completely and carries
                 // a sequence number this segment can still hold counts as a valid following record.
                 let first = expected
+                // Every record takes at least one byte, so no sequence past `first` plus the
+                // segment's size can be in it.
+                let limit = UInt64(bytes.count)
                 let valid = codec.nextValidFrame(in: bytes, from: offset + 1) { payload in
-                    let bytes = UnsafeRawBufferPointer(rebasing: bytes[payload])
-                    guard let record = try? Journal.decodeRecord(bytes) else { return false }
-                    return record.sequence >= first && record.sequence - first <= UInt64(bytes.count)
+                    let recordBytes = UnsafeRawBufferPointer(rebasing: bytes[payload])
+                    guard let record = try? Journal.decodeRecord(recordBytes) else { return false }
+                    return record.sequence >= first && record.sequence - first <= limit
                 }
                 if let valid {
                     throw damaged(offset, "checksum mismatch, but a valid record follows at byte \(valid)")

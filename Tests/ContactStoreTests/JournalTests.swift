@@ -234,6 +234,32 @@ struct JournalTests {
         }
     }
 
+    /// A run of many damaged records followed by valid ones is damage, not a torn tail: the
+    /// start stops at the first damaged record however long the run (the sequence gap to the
+    /// next valid record is bounded by the segment's size, not by that record's size).
+    @Test func longRunOfDamagedRecordsIsReported() async throws {
+        let directory = TemporaryDirectory("damaged-run")
+        defer { directory.remove() }
+        let store = try await openStore(directory)
+        let client = Client(store, project: "p")
+        for index in 0..<200 { try await client.upsert(["c\(index)"]) }
+        await store.closeWithoutSnapshot()
+
+        let segment = try #require(directory.files("journal").last)
+        var bytes = directory.read(segment)
+        let frames = journalFrames(bytes)
+        #expect(frames.count == 200)
+        for frame in frames[10..<150] { bytes[frame.offset + frame.size / 2] ^= 0x5A }
+        directory.write(segment, bytes)
+        await #expect {
+            _ = try await openStore(directory)
+        } throws: { error in
+            guard let error = error as? StoreError else { return false }
+            return error.code == .damaged && error.message.contains("at byte \(frames[10].offset) ")
+        }
+        #expect(directory.read(segment) == bytes)
+    }
+
     /// In mode everysec a write is acknowledged before any fsync, and an idle writer still
     /// fsyncs it within about a second.
     @Test func everysecSyncsWithinASecond() async throws {
