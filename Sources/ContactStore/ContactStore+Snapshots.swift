@@ -52,6 +52,7 @@ extension ContactStore {
         }
         let directory = persistence.directory
         let shards = self.shards.count
+        let logger = persistence.logger
         let written = try await DedicatedThread.run(name: "snapshot-\(index)") {
             () throws(StoreError) -> SnapshotFile.Written in
             let written = try SnapshotFile.write(
@@ -64,7 +65,9 @@ extension ContactStore {
             let names = (try? DataDirectory.list(directory)) ?? []
             for case let file? in names.map(DataDirectory.FileName.init(parsing:))
             where file.shards == shards && file.shard == index && file.sequence < sequence {
-                DataDirectory.remove(DataDirectory.path(directory, file.name))
+                if let failure = DataDirectory.remove(DataDirectory.path(directory, file.name)) {
+                    logger.warning("\(failure)")
+                }
             }
             return written
         }

@@ -181,12 +181,12 @@ public enum DataDirectory {
         }
     }
 
-    /// Removes `path`; a missing file is fine, any other failure is logged and ignored (a leftover
-    /// file is removed again on the next start).
-    static func remove(_ path: String) {
-        if unlink(path) != 0 && errno != ENOENT {
-            SystemError.log("cannot remove \(path): \(SystemError.describe(errno))")
-        }
+    /// Removes `path`; a missing file is fine. Returns why another failure happened, for the
+    /// caller to log (a leftover file is removed again on the next start).
+    @discardableResult
+    static func remove(_ path: String) -> String? {
+        guard unlink(path) != 0 && errno != ENOENT else { return nil }
+        return "cannot remove \(path): \(SystemError.describe(errno))"
     }
 
     // MARK: - Files
@@ -291,19 +291,5 @@ public enum DataDirectory {
             name: self.layoutName,
             contents: Array("contactd-data 1\nshards \(shards)\n".utf8)
         )
-    }
-}
-
-/// Turning `errno` into words.
-enum SystemError {
-    /// `strerror(code)` and the code.
-    static func describe(_ code: Int32) -> String {
-        "\(String(cString: strerror(code))) (errno \(code))"
-    }
-
-    /// Writes `message` as one line to standard error.
-    static func log(_ message: String) {
-        var line = Array("contactd storage: \(message)\n".utf8)
-        line.withUnsafeMutableBytes { _ = DataDirectory.writeAll(STDERR_FILENO, UnsafeRawBufferPointer($0)) }
     }
 }

@@ -45,7 +45,9 @@ extension OpenedShards {
             throw error
         }
         for file in survey.files where file.shards == oldCount {
-            DataDirectory.remove(DataDirectory.path(directory, file.name))
+            if let failure = DataDirectory.remove(DataDirectory.path(directory, file.name)) {
+                logger.warning("\(failure)")
+            }
         }
         logger.notice(
             "\(directory): moved \(loaded.reduce(0) { $0 + $1.states.count }) projects from \(oldCount) to \(shardCount) shards"

@@ -41,12 +41,11 @@ struct OpenedShards: Sendable {
             }
         }
         // Every check has passed: from here on files change.
-        for name in survey.temporary { DataDirectory.remove(DataDirectory.path(directory, name)) }
-        for file in survey.files where file.shards != oldCount {
-            DataDirectory.remove(DataDirectory.path(directory, file.name))
-        }
-        for shard in loaded {
-            for path in shard.obsolete { DataDirectory.remove(path) }
+        var removals = survey.temporary.map { DataDirectory.path(directory, $0) }
+        removals += survey.files.filter { $0.shards != oldCount }.map { DataDirectory.path(directory, $0.name) }
+        removals += loaded.flatMap(\.obsolete)
+        for path in removals {
+            if let failure = DataDirectory.remove(path) { logger.warning("\(failure)") }
         }
         if survey.layoutFile != oldCount {
             try DataDirectory.writeLayout(directory, shards: oldCount)
