@@ -18,6 +18,8 @@ public struct KeyRing: Sendable {
     private struct Entry: Sendable {
         let digest: [UInt8]
         let project: String
+        /// True when the keys file gave the key as its `sha256:` digest.
+        let isDigest: Bool
     }
 
     private let entries: [Entry]
@@ -53,7 +55,8 @@ public struct KeyRing: Sendable {
             }
             if key.isEmpty { throw LoadError(description: "\(source): an API key must not be empty") }
             let digest: [UInt8]
-            if key.utf8.starts(with: "sha256:".utf8) {
+            let isDigest = key.utf8.starts(with: "sha256:".utf8)
+            if isDigest {
                 let digits = key.utf8.dropFirst(7)
                 guard digits.count == 64, let parsed = Hex.decode(digits) else {
                     throw LoadError(description: "\(source): a sha256: key must be followed by 64 hex digits")
@@ -65,12 +68,10 @@ public struct KeyRing: Sendable {
             if let earlier = entries.first(where: { Self.constantTimeEqual($0.digest, digest) }) {
                 let projects =
                     earlier.project == project ? "project \(project)" : "projects \(earlier.project) and \(project)"
-                throw LoadError(
-                    description: "\(source): the same API key is given twice (plain and as its sha256: digest), for "
-                        + projects
-                )
+                let forms = earlier.isDigest && isDigest ? "as two sha256: digests" : "plain and as its sha256: digest"
+                throw LoadError(description: "\(source): the same API key is given twice (\(forms)), for \(projects)")
             }
-            entries.append(Entry(digest: digest, project: project))
+            entries.append(Entry(digest: digest, project: project, isDigest: isDigest))
         }
         self.entries = entries
     }

@@ -39,7 +39,7 @@ struct KeyRingDuplicateTests {
     /// A key given plain and as its digest for one project fails, naming the project but neither key.
     @Test func plainAndDigestForOneProjectFails() throws {
         let message = try #require(loadError(#"{"\#(Self.key)":"alpha","sha256:\#(Self.digest)":"alpha"}"#))
-        #expect(message.contains("alpha"))
+        #expect(message.contains("given twice (plain and as its sha256: digest), for project alpha"))
         #expect(message.contains("keys.json"))
         #expect(!message.contains(String(Self.key.prefix(3))))
         #expect(!message.contains(String(Self.digest.prefix(6))))
@@ -54,9 +54,10 @@ struct KeyRingDuplicateTests {
         #expect(!message.contains(String(Self.digest.uppercased().prefix(6))))
     }
 
-    /// The same digest in upper and lower case is the same key twice.
+    /// The same digest in upper and lower case is the same key twice, and the message says so.
     @Test func digestInBothCasesFails() {
-        #expect(loadError(#"{"sha256:\#(Self.digest.uppercased())":"a","sha256:\#(Self.digest)":"a"}"#) != nil)
+        let message = loadError(#"{"sha256:\#(Self.digest.uppercased())":"a","sha256:\#(Self.digest)":"a"}"#)
+        #expect(message?.contains("given twice (as two sha256: digests), for project a") == true)
     }
 
     /// Distinct keys load.
