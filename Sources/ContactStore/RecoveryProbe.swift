@@ -1,0 +1,86 @@
+import ContactCore
+import Glibc
+
+/// Recovery's decoding of one file, for FuzzTesting/ (`@_spi(Fuzzing)`; not part of the API).
+///
+/// The fuzz targets hand bytes to the same code a start runs: the bytes are written to a
+/// folder as its only data file and loaded with ``Recovery/load(shard:shards:files:directory:)``.
+@_spi(Fuzzing)
+public enum RecoveryProbe {
+    /// What a load that succeeded found.
+    public struct Loaded: Sendable {
+        /// Contacts loaded.
+        public var contacts: Int
+        /// Projects loaded.
+        public var projects: Int
+        /// Where the torn tail starts (journal only).
+        public var validEnd: Int?
+    }
+
+    /// Which file the bytes are.
+    public enum Kind: Sendable {
+        case journal
+        case snapshot
+    }
+
+    /// Writes `bytes` as the only data file of the empty folder `directory` and loads it. The
+    /// file's name agrees with its header when the header names a plausible shard (shard
+    /// count 1 to 1024), so that a well-formed file is not refused for its name alone.
+    public static func load(_ bytes: [UInt8], as kind: Kind, directory: String) throws(StoreError) -> Loaded {
+        let fileKind: DataDirectory.Kind = kind == .journal ? .journal : .snapshot
+        var name = DataDirectory.FileName(kind: fileKind, shards: 1, shard: 0, sequence: 1)
+        let header = bytes.withUnsafeBytes { BinaryFormat.decodeHeader($0) }
+        if let header, (1...1024).contains(header.shards), header.shard < header.shards {
+            name = DataDirectory.FileName(
+                kind: fileKind,
+                shards: Int(header.shards),
+                shard: Int(header.shard),
+                sequence: header.sequence
+            )
+        }
+        let path = DataDirectory.path(directory, name.name)
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw StoreError(.io, "\(path): cannot create: \(SystemError.describe(errno))") }
+        let failure = bytes.withUnsafeBytes { DataDirectory.writeAll(fd, $0) }
+        close(fd)
+        defer { unlink(path) }
+        if let failure { throw StoreError(.io, "\(path): cannot write: \(SystemError.describe(failure))") }
+        let loaded = try Recovery.load(shard: name.shard, shards: name.shards, files: [name], directory: directory)
+        return Loaded(
+            contacts: loaded.contacts,
+            projects: loaded.states.count,
+            validEnd: loaded.segments.last.map(\.validEnd)
+        )
+    }
+
+    /// Rewrites the checksums of the file header and of every frame that fits (walking the
+    /// length fields from byte 32), so that a fuzzer's mutations reach the decoders behind
+    /// the checksums. With `setMagic`, also writes `kind`'s magic and the format version.
+    public static func repairChecksums(_ bytes: inout [UInt8], as kind: Kind, setMagic: Bool) {
+        guard bytes.count >= BinaryFormat.headerSize else { return }
+        if setMagic {
+            let magic = kind == .journal ? BinaryFormat.journalMagic : BinaryFormat.snapshotMagic
+            bytes.replaceSubrange(0..<8, with: magic)
+            withUnsafeBytes(of: BinaryFormat.version.littleEndian) { bytes.replaceSubrange(8..<12, with: $0) }
+        }
+        let headerCRC = CRC32C.checksum(Array(bytes[0..<28]))
+        withUnsafeBytes(of: headerCRC.littleEndian) { bytes.replaceSubrange(28..<32, with: $0) }
+        var offset = BinaryFormat.headerSize
+        while bytes.count - offset > BinaryFormat.frameOverhead {
+            let length = bytes.withUnsafeBytes {
+                Int(UInt32(littleEndian: $0.loadUnaligned(fromByteOffset: offset, as: UInt32.self)))
+            }
+            guard length > 0, length <= bytes.count - offset - BinaryFormat.frameOverhead else { return }
+            let crc = bytes.withUnsafeBytes { raw in
+                let prefix = CRC32C.update(0, UnsafeRawBufferPointer(rebasing: raw[offset..<(offset + 4)]))
+                let end = offset + BinaryFormat.frameOverhead + length
+                return CRC32C.update(
+                    prefix,
+                    UnsafeRawBufferPointer(rebasing: raw[(offset + BinaryFormat.frameOverhead)..<end])
+                )
+            }
+            withUnsafeBytes(of: crc.littleEndian) { bytes.replaceSubrange((offset + 4)..<(offset + 8), with: $0) }
+            offset += BinaryFormat.frameOverhead + length
+        }
+    }
+}
