@@ -220,7 +220,7 @@ enum SnapshotFile {
                     let count = Int(try reader.u32())
                     guard current != nil, count <= contactsLeft else { throw BinaryDecodingError(message: "unexpected contacts") }
                     changes.removeAll(keepingCapacity: true)
-                    changes.reserveCapacity(count)
+                    changes.reserveCapacity(min(count, reader.count - reader.position))  // a forged count is not a size
                     for _ in 0..<count { changes.append(.put(try reader.contact())) }
                     current!.apply(changes, sequence: 0)
                     contactsLeft -= count
