@@ -89,6 +89,7 @@ fuzz-build:
 
 fuzz: fuzz-build
 	@failed=""; for t in $(FUZZ_TARGETS); do \
+		extra=""; [ $$t = FuzzUpdate ] && extra=-max_len=16384; \
 		dict=""; case $$t in \
 			FuzzJSON) dict=$(FUZZ_DICT_FuzzJSON);; FuzzFraming) dict=$(FUZZ_DICT_FuzzFraming);; \
 			FuzzUpdate) dict=$(FUZZ_DICT_FuzzUpdate);; FuzzJournal|FuzzSnapshot) dict=$(FUZZ_DICT_FuzzJournal);; \
@@ -96,7 +97,7 @@ fuzz: fuzz-build
 		mkdir -p FuzzTesting/Scratch/$$t/corpus FuzzTesting/FailCases/$$t; \
 		echo "== $$t: $(FUZZ_SECONDS) s (log: FuzzTesting/Scratch/$$t/fuzz-0.log)"; \
 		( cd FuzzTesting/Scratch/$$t && SWIFT_BACKTRACE=enable=no ../../.build/debug/$$t $(FUZZ_OPTIONS) -max_total_time=$(FUZZ_SECONDS) \
-			-artifact_prefix=../../FailCases/$$t/ -dict=../../Dictionaries/$$dict \
+			-artifact_prefix=../../FailCases/$$t/ -dict=../../Dictionaries/$$dict $$extra \
 			corpus ../../Corpus/$$t > driver.log 2>&1 ) || failed="$$failed $$t"; \
 		grep -aE "^#[0-9]+[[:space:]]+(INITED|DONE)|^Done|ERROR|SUMMARY|Test unit written|Fatal error" \
 			FuzzTesting/Scratch/$$t/fuzz-0.log | tail -5; \
