@@ -25,7 +25,8 @@ public enum RecoveryProbe {
 
     /// Writes `bytes` as the only data file of the empty folder `directory` and loads it. The
     /// file's name agrees with its header when the header names a plausible shard (shard
-    /// count 1 to 1024), so that a well-formed file is not refused for its name alone.
+    /// count 1 to 1024), so that a well-formed file is not refused for its name alone; a journal
+    /// segment starting after record 1 gets an empty snapshot covering the records before it.
     public static func load(_ bytes: [UInt8], as kind: Kind, directory: String) throws(StoreError) -> Loaded {
         let fileKind: DataDirectory.Kind = kind == .journal ? .journal : .snapshot
         var name = DataDirectory.FileName(kind: fileKind, shards: 1, shard: 0, sequence: 1)
@@ -38,19 +39,50 @@ public enum RecoveryProbe {
                 sequence: header.sequence
             )
         }
-        let path = DataDirectory.path(directory, name.name)
-        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw StoreError(.io, "\(path): cannot create: \(SystemError.describe(errno))") }
-        let failure = bytes.withUnsafeBytes { DataDirectory.writeAll(fd, $0) }
-        close(fd)
-        defer { unlink(path) }
-        if let failure { throw StoreError(.io, "\(path): cannot write: \(SystemError.describe(failure))") }
-        let loaded = try Recovery.load(shard: name.shard, shards: name.shards, files: [name], directory: directory)
+        var files = [name]
+        defer {
+            for file in files { unlink(DataDirectory.path(directory, file.name)) }
+        }
+        try self.write(bytes, to: DataDirectory.path(directory, name.name))
+        if kind == .journal, name.sequence > 1 {
+            // A segment starting after record 1 needs a snapshot covering the records before
+            // it: an empty one, so that the segment's records are what gets checked.
+            let snapshot = DataDirectory.FileName(
+                kind: .snapshot,
+                shards: name.shards,
+                shard: name.shard,
+                sequence: name.sequence
+            )
+            var writer = BinaryWriter()
+            writer.bytes = BinaryFormat.encode(
+                BinaryFormat.Header(
+                    magic: BinaryFormat.snapshotMagic,
+                    shard: UInt32(name.shard),
+                    shards: UInt32(name.shards),
+                    sequence: name.sequence
+                )
+            )
+            let start = writer.startFrame()
+            writer.u8(BinaryFormat.endBlock)
+            writer.bytes += [0, 0, 0]  // projects, contacts, records
+            writer.finishFrame(at: start)
+            files.append(snapshot)
+            try self.write(writer.bytes, to: DataDirectory.path(directory, snapshot.name))
+        }
+        let loaded = try Recovery.load(shard: name.shard, shards: name.shards, files: files, directory: directory)
         return Loaded(
             contacts: loaded.contacts,
             projects: loaded.states.count,
             validEnd: loaded.segments.last.map(\.validEnd)
         )
+    }
+
+    private static func write(_ bytes: [UInt8], to path: String) throws(StoreError) {
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw StoreError(.io, "\(path): cannot create: \(SystemError.describe(errno))") }
+        let failure = bytes.withUnsafeBytes { DataDirectory.writeAll(fd, $0) }
+        close(fd)
+        if let failure { throw StoreError(.io, "\(path): cannot write: \(SystemError.describe(failure))") }
     }
 
     /// Rewrites the checksums of the file header and of every frame that fits (walking the

@@ -9,7 +9,8 @@ import Glibc
 /// version, so that mutations get past the checksums to the decoders; mode 0 writes the bytes
 /// as they are. Checks: nothing traps; a load either succeeds (a journal's torn tail then
 /// starts inside the file) or refuses as damaged, naming the file and a byte offset inside it
-/// ("at byte N"). Allocation is checked by the fuzz run's `-malloc_limit_mb`.
+/// ("at byte N"); the load's CPU time stays about linear in the file's size. Allocation is
+/// checked by the fuzz run's `-malloc_limit_mb`.
 public enum StoreFileCheck {
     /// Checks `input` as a journal segment (`isJournal`) or a snapshot.
     public static func check(_ input: [UInt8], isJournal: Bool) throws(FuzzFailure) {
@@ -23,8 +24,10 @@ public enum StoreFileCheck {
         guard let made = mkdtemp(&template) else { throw FuzzFailure("mkdtemp failed: errno \(errno)") }
         let directory = String(cString: made)
         defer { rmdir(directory) }
+        let start = UpdateCheck.cpuTime()
         do {
             let loaded = try RecoveryProbe.load(file, as: kind, directory: directory)
+            try Self.checkWork(since: start, bytes: file.count)
             if let validEnd = loaded.validEnd, !(0...file.count).contains(validEnd) {
                 throw FuzzFailure("torn tail at byte \(validEnd) of a \(file.count)-byte file")
             }
@@ -38,8 +41,19 @@ public enum StoreFileCheck {
             guard offset <= file.count else {
                 throw FuzzFailure("refusal names byte \(offset) of a \(file.count)-byte file: \(error)")
             }
+            try Self.checkWork(since: start, bytes: file.count)
         } catch {
             throw FuzzFailure("unexpected error \(error)")
+        }
+    }
+
+    /// A load's CPU time stays under the same generous budget as an update's
+    /// (``UpdateCheck/budget(forBytes:)``): reading a file is about linear in its size.
+    static func checkWork(since start: Double, bytes: Int) throws(FuzzFailure) {
+        let elapsed = UpdateCheck.cpuTime() - start
+        let budget = UpdateCheck.budget(forBytes: bytes)
+        guard elapsed <= budget else {
+            throw FuzzFailure("loading \(bytes) bytes took \(elapsed) s of CPU, over \(budget) s")
         }
     }
 

@@ -118,7 +118,9 @@ public enum UpdateCheck {
         return withID
     }
 
-    private static func cpuTime() -> Double {
+    /// This thread's CPU time in seconds (not wall time: other processes on the machine do not
+    /// count against the budget).
+    static func cpuTime() -> Double {
         var now = timespec()
         clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now)
         return Double(now.tv_sec) + Double(now.tv_nsec) * 1e-9
