@@ -78,22 +78,14 @@ bench: bench-deps
 FUZZ_SECONDS ?= 180
 FUZZ_TARGETS ?= FuzzJSON FuzzFraming FuzzUpdate FuzzJournal FuzzSnapshot
 FUZZ_OPTIONS ?= -workers=1 -jobs=1 -timeout=10 -rss_limit_mb=1024 -malloc_limit_mb=64
-FUZZ_DICT_FuzzJSON := FuzzJSON.dict
-FUZZ_DICT_FuzzFraming := FuzzFraming.dict
-FUZZ_DICT_FuzzUpdate := FuzzUpdate.dict
-FUZZ_DICT_FuzzJournal := FuzzStore.dict
-FUZZ_DICT_FuzzSnapshot := FuzzStore.dict
 
 fuzz-build:
 	cd FuzzTesting && $(SWIFT) build -c debug -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library
 
 fuzz: fuzz-build
 	@failed=""; for t in $(FUZZ_TARGETS); do \
-		extra=""; [ $$t = FuzzUpdate ] && extra=-max_len=16384; \
-		dict=""; case $$t in \
-			FuzzJSON) dict=$(FUZZ_DICT_FuzzJSON);; FuzzFraming) dict=$(FUZZ_DICT_FuzzFraming);; \
-			FuzzUpdate) dict=$(FUZZ_DICT_FuzzUpdate);; FuzzJournal|FuzzSnapshot) dict=$(FUZZ_DICT_FuzzJournal);; \
-		esac; \
+		dict=$$t.dict; extra=""; \
+		case $$t in FuzzUpdate) extra=-max_len=16384;; FuzzJournal|FuzzSnapshot) dict=FuzzStore.dict;; esac; \
 		mkdir -p FuzzTesting/Scratch/$$t/corpus FuzzTesting/FailCases/$$t; \
 		echo "== $$t: $(FUZZ_SECONDS) s (log: FuzzTesting/Scratch/$$t/fuzz-0.log)"; \
 		( cd FuzzTesting/Scratch/$$t && SWIFT_BACKTRACE=enable=no ../../.build/debug/$$t $(FUZZ_OPTIONS) -max_total_time=$(FUZZ_SECONDS) \
