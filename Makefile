@@ -8,7 +8,7 @@ APT_PACKAGES := libsystemd-dev pkg-config socat systemd
 BENCH_APT_PACKAGES := redis-server python3
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps bench-deps build release run test test-swift test-python test-units bench bench-profile clean
+.PHONY: all deps bench-deps build release run test test-swift test-python test-units lint format bench bench-profile fuzz fuzz-build clean
 
 all: build
 
@@ -51,7 +51,7 @@ test: build $(VENV)/.installed
 	$(MAKE) test-python
 	$(MAKE) test-swift
 
-FORMATTED := Sources Tests Benchmarks/Sources Package.swift Benchmarks/Package.swift
+FORMATTED := Sources Tests Benchmarks/Sources Package.swift Benchmarks/Package.swift FuzzTesting/Sources FuzzTesting/Package.swift
 
 ## The style check (.swift-format: 4 spaces, 120 columns); `make format` rewrites the files to pass it.
 lint:
@@ -91,5 +91,28 @@ bench-profile:
 	$(SWIFT) build -c release --product contactd-bench
 	./scripts/bench-profile
 
+## libFuzzer targets of FuzzTesting/ (README there): each runs FUZZ_SECONDS on its committed corpus;
+## new inputs go to FuzzTesting/Scratch/ (not committed), failing inputs to FuzzTesting/FailCases/.
+FUZZ_SECONDS ?= 180
+FUZZ_TARGETS ?= FuzzJSON FuzzFraming FuzzUpdate FuzzJournal FuzzSnapshot
+FUZZ_OPTIONS ?= -workers=1 -jobs=1 -timeout=10 -rss_limit_mb=1024 -malloc_limit_mb=64
+
+fuzz-build:
+	cd FuzzTesting && $(SWIFT) build -c debug -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library
+
+fuzz: fuzz-build
+	@failed=""; for t in $(FUZZ_TARGETS); do \
+		dict=$$t.dict; extra=""; \
+		case $$t in FuzzUpdate) extra=-max_len=16384;; FuzzJournal|FuzzSnapshot) dict=FuzzStore.dict;; esac; \
+		mkdir -p FuzzTesting/Scratch/$$t/corpus FuzzTesting/FailCases/$$t; \
+		echo "== $$t: $(FUZZ_SECONDS) s (log: FuzzTesting/Scratch/$$t/fuzz-0.log)"; \
+		( cd FuzzTesting/Scratch/$$t && SWIFT_BACKTRACE=enable=no ../../.build/debug/$$t $(FUZZ_OPTIONS) -max_total_time=$(FUZZ_SECONDS) \
+			-artifact_prefix=../../FailCases/$$t/ -dict=../../Dictionaries/$$dict $$extra \
+			corpus ../../Corpus/$$t > driver.log 2>&1 ) || failed="$$failed $$t"; \
+		grep -aE "^#[0-9]+[[:space:]]+(INITED|DONE)|^Done|ERROR|SUMMARY|Test unit written|Fatal error" \
+			FuzzTesting/Scratch/$$t/fuzz-0.log | tail -5; \
+	done; \
+	if [ -n "$$failed" ]; then echo "fuzz: failures in$$failed (inputs in FuzzTesting/FailCases/)"; exit 1; fi
+
 clean:
-	rm -rf .build $(VENV) run
+	rm -rf .build $(VENV) run FuzzTesting/.build FuzzTesting/Scratch

@@ -16,6 +16,8 @@ let package = Package(
         .executable(name: "contactd", targets: ["contactd"]),
         .executable(name: "contactctl", targets: ["contactctl"]),
         .executable(name: "contactd-bench", targets: ["contactd-bench"]),
+        // For FuzzTesting/ only (its fuzz executables and the replay tests share these checks).
+        .library(name: "FuzzChecks", targets: ["FuzzChecks"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
@@ -112,6 +114,19 @@ let package = Package(
             path: "Tests/ContactdTesting",
             swiftSettings: upcoming
         ),
+        .target(
+            name: "FuzzChecks",
+            dependencies: [
+                "ContactCore",
+                "ContactStore",
+                "ContactServer",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ],
+            path: "FuzzTesting/Sources/FuzzChecks",
+            swiftSettings: upcoming
+        ),
+        .testTarget(name: "FuzzReplayTests", dependencies: ["FuzzChecks"], swiftSettings: upcoming),
         .testTarget(name: "ContactCoreTests", dependencies: ["ContactCore", "SeededRandom"], swiftSettings: upcoming),
         .testTarget(name: "ContactStoreTests", dependencies: ["ContactStore"], swiftSettings: upcoming),
         .testTarget(

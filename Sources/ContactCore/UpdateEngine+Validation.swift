@@ -101,6 +101,11 @@ extension UpdateEngine {
         }
         let target = UpdatePath(text)
         let summary = try target.validate()
+        if text.utf8.contains(0) {  // only a string value can hold U+0000; a member name may not
+            throw UpdateError(
+                "The 'to' field for $rename \(target.quoted) contains U+0000, which a field name may not hold"
+            )
+        }
         if JSON.bytewiseEqual(source.text, target.text) {
             throw UpdateError("The source and target field for $rename must differ: \(source.quoted)")
         }

@@ -223,7 +223,7 @@ enum SnapshotFile {
                         throw BinaryDecodingError(message: "unexpected contacts")
                     }
                     changes.removeAll(keepingCapacity: true)
-                    changes.reserveCapacity(count)
+                    changes.reserveCapacity(min(count, reader.count - reader.position))  // a forged count is not a size
                     for _ in 0..<count { changes.append(.put(try reader.contact())) }
                     current!.apply(changes, sequence: 0)
                     contactsLeft -= count

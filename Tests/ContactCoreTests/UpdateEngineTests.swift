@@ -801,6 +801,16 @@ struct UpdateEngineTests {
         #expect(JSONWriter.string(.object(result.profile)) == #"{"id":"123","a":{"b":[1,2,3]}}"#)
     }
 
+    /// Fuzz fail case `FuzzUpdate/rename-target-with-nul`: a `$rename` target is a string value,
+    /// where `\u0000` may be written, but a member name may not hold U+0000 (the parser refuses
+    /// it), so renaming to such a name fails the entry instead of storing a profile that no
+    /// longer parses.
+    @Test func renameTargetWithNULFails() {
+        let message = failure(#"{"$rename":{"a.b":"c.d\u0000e"}}"#, #"{"id":"123","a":{"b":[1]}}"#)
+        #expect(message?.contains("U+0000") == true, "\(message ?? "nil")")
+        #expect(failure(#"{"$rename":{"a":"\u0000"}}"#, #"{"id":"123","a":1}"#) != nil)
+    }
+
     /// A malformed field wins over a failure that depends on the profile, wherever it is written.
     @Test func checksWinOverProfileFailures() {
         let message = failure(#"{"$inc":{"a":1},"$set":{"b..c":1}}"#, #"{"id":"123","a":"x"}"#)

@@ -1,4 +1,5 @@
 import ContactCore
+import Foundation
 import Testing
 
 @testable import ContactStore
@@ -94,6 +95,39 @@ struct SnapshotTests {
                     && error.message.contains("at byte \(offset) ")
             }
             #expect(directory.list().map { directory.read($0) } == before)
+        }
+    }
+
+    /// Fuzz fail case `FuzzSnapshot/forged-contact-count-reserve`: a contacts block whose checksum
+    /// holds but whose count (and its project's) claims 2^32 - 1 contacts is refused as damaged
+    /// at that block, without reserving room for the contacts it claims (256 GiB).
+    @Test func forgedContactCountIsRefusedWithoutAllocating() throws {
+        let directory = TemporaryDirectory("forged-count")
+        defer { directory.remove() }
+        try FileManager.default.createDirectory(atPath: directory.path, withIntermediateDirectories: true)
+        let name = DataDirectory.FileName(kind: .snapshot, shards: 1, shard: 0, sequence: 1)
+        var writer = BinaryWriter()
+        writer.bytes = BinaryFormat.encode(
+            BinaryFormat.Header(magic: BinaryFormat.snapshotMagic, shard: 0, shards: 1, sequence: 1)
+        )
+        var start = writer.startFrame()
+        writer.u8(BinaryFormat.projectBlock)
+        writer.string("p")
+        writer.varint(Int(UInt32.max))
+        writer.varint(0)
+        writer.finishFrame(at: start)
+        let contactsBlock = writer.bytes.count
+        start = writer.startFrame()
+        writer.u8(BinaryFormat.contactsBlock)
+        writer.u32(UInt32.max)
+        writer.bytes += [UInt8](repeating: 0, count: 16)
+        writer.finishFrame(at: start)
+        directory.write(name.name, writer.bytes)
+        #expect {
+            _ = try SnapshotFile.read(directory.file(name.name), name: name)
+        } throws: { error in
+            guard let error = error as? StoreError else { return false }
+            return error.code == .damaged && error.message.contains("at byte \(contactsBlock) ")
         }
     }
 
