@@ -223,8 +223,8 @@ public struct ProjectState: Sendable {
                 let serialized: [UInt8]
                 do throws(UpdateError) {
                     if let existing {
-                        // The stored profile is the engine's compact text: only the members the
-                        // operators reach are parsed, the others are copied.
+                        // The stored profile is the engine's compact text: unless it is small, only
+                        // the members the operators reach are parsed, the others are copied.
                         if let updated = try UpdateEngine.apply(
                             operators,
                             toStored: existing.profile,

@@ -100,7 +100,7 @@ struct StoredUpdateTests {
                 try UpdateEngine.apply(operators, to: profile, context: context).serialized
             }
             let actual = Self.outcome { () throws(UpdateError) -> [UInt8]? in
-                try UpdateEngine.apply(operators, toStored: stored, context: context)
+                try UpdateEngine.apply(operators, toStored: stored, context: context, parsingBelow: 0)
             }
             if case .success(nil) = actual { continue }
             compared += 1
@@ -133,7 +133,9 @@ struct StoredUpdateTests {
         let context = UpdateContext(isInsert: false, externalId: "123", now: Timestamp(milliseconds: 0))
         var stored = Array(#"{"id":"123","firstName":"J","tags":[],"totalOrders":1}"#.utf8)
         for _ in 0..<3 {
-            stored = try #require(try UpdateEngine.apply(operators, toStored: stored, context: context))
+            stored = try #require(
+                try UpdateEngine.apply(operators, toStored: stored, context: context, parsingBelow: 0)
+            )
         }
         #expect(
             String(decoding: stored, as: UTF8.self)
@@ -141,11 +143,22 @@ struct StoredUpdateTests {
         )
     }
 
+    @Test func smallProfilesAreParsedWhole() throws {
+        let operators = try #require(try JSONParser.parse(#"{"$set":{"a":1}}"#).objectValue)
+        let context = UpdateContext(isInsert: false, externalId: "123", now: Timestamp(milliseconds: 0))
+        // Not the scan's shape, but small: parsed whole, so it succeeds.
+        let stored = Array(#"{"id":"123", "a":2}"#.utf8)
+        let updated = try UpdateEngine.apply(operators, toStored: stored, context: context)
+        #expect(updated.map { String(decoding: $0, as: UTF8.self) } == #"{"id":"123","a":1}"#)
+    }
+
     @Test func notTheEnginesShapeIsLeftToTheParser() throws {
         let operators = try #require(try JSONParser.parse(#"{"$set":{"a":1}}"#).objectValue)
         let context = UpdateContext(isInsert: false, externalId: "123", now: Timestamp(milliseconds: 0))
         for text in [#"{"id":"123", "a":2}"#, #"{"i\"d":"123"}"#, #"{"id":"123"} "#, "[]", "{", #"{"a":[1}"#] {
-            #expect(try UpdateEngine.apply(operators, toStored: Array(text.utf8), context: context) == nil)
+            #expect(
+                try UpdateEngine.apply(operators, toStored: Array(text.utf8), context: context, parsingBelow: 0) == nil
+            )
         }
     }
 }

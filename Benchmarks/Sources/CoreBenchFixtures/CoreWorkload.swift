@@ -2,8 +2,8 @@ import ContactCore
 
 /// parse+apply+write through ContactCore's public API, as the server does it for one entry.
 ///
-/// "parse" is the entry (or the whole request line) and, of the stored profile, what the
-/// operators reach; "apply" is `UpdateEngine.apply(_:toStored:context:)`, which also writes the
+/// "parse" is the entry (or the whole request line) and the stored profile (above
+/// `UpdateEngine.storedScanMinimumBytes`, only what the operators reach); "apply" is `UpdateEngine.apply(_:toStored:context:)`, which also writes the
 /// result (copying the members no operator reaches); "write" appends the compact profile to
 /// `output`, the buffer a journal record or a response would be built in.
 public enum CoreWorkload {
@@ -76,8 +76,9 @@ public enum CoreWorkload {
         return try UpdateEngine.apply(operators, to: stored, context: context)
     }
 
-    /// Applies `operators` to a stored profile's compact text as the store does: only the
-    /// members the operators reach are parsed (`UpdateEngine.apply(_:toStored:context:)`).
+    /// Applies `operators` to a stored profile's compact text as the store does
+    /// (`UpdateEngine.apply(_:toStored:context:)`: a small profile is parsed whole, a larger
+    /// one only where the operators reach).
     @inline(never)
     public static func applyStored(id: String, operators: JSONObject, to profile: [UInt8]) throws -> [UInt8] {
         let context = UpdateContext(

@@ -106,6 +106,25 @@ let longProfile: [UInt8] = Array(
         + Array(repeating: #""customer""#, count: 1000).joined(separator: ",")
         + #"],"totalOrders":1,"notes":""# + String(repeating: "n", count: 2000) + #""}"#).utf8
 )
+// The same with 20 tags (about 330 bytes): where the store switches from parsing to toStored:.
+let midProfile: [UInt8] = Array(
+    (#"{"id":"123","firstName":"Justin","lastName":"Bieber","email":"justin.bieber@yopmail.com","tags":["#
+        + Array(repeating: #""customer""#, count: 20).joined(separator: ",") + #"],"totalOrders":1}"#).utf8
+)
+let stepMidParsed = Workload(name: "  step: 20-tag profile, parse+apply+serialize", contacts: 1) { _ in
+    try CoreWorkload.apply(
+        id: seedEntryOperators.id,
+        operators: seedEntryOperators.operators,
+        to: CoreWorkload.parseProfile(midProfile)
+    ).serialized.count
+}
+let stepMidStored = Workload(name: "  step: 20-tag profile, toStored:", contacts: 1) { _ in
+    try CoreWorkload.applyStored(
+        id: seedEntryOperators.id,
+        operators: seedEntryOperators.operators,
+        to: midProfile
+    ).count
+}
 let stepLongParsed = Workload(name: "  step: 1000-tag profile, parse+apply+serialize", contacts: 1) { _ in
     try CoreWorkload.apply(
         id: seedEntryOperators.id,
@@ -122,7 +141,7 @@ let stepLongStored = Workload(name: "  step: 1000-tag profile, toStored:", conta
 }
 let workloads = [
     coreSeed, coreBatch, foundationSeed, foundationBatch, stepEntry, stepProfile, stepApply, stepStored,
-    stepLongParsed, stepLongStored,
+    stepMidParsed, stepMidStored, stepLongParsed, stepLongStored,
 ]
 
 // MARK: - The outputs are right before anything is timed

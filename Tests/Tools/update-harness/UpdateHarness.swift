@@ -100,7 +100,12 @@ struct UpdateHarness {
         }
         // The store's path (only the members the operators reach parsed) must agree byte for byte.
         let stored = Result { () throws(UpdateError) -> [UInt8]? in
-            try UpdateEngine.apply(update, toStored: JSONWriter.serialize(.object(profile)), context: context)
+            try UpdateEngine.apply(
+                update,
+                toStored: JSONWriter.serialize(.object(profile)),
+                context: context,
+                parsingBelow: 0
+            )
         }
         switch (full, stored) {
         case (.success(let result), .success(let bytes)):
