@@ -35,7 +35,23 @@ public enum UpdateEngine {
         to profile: JSONObject,
         context: UpdateContext
     ) throws(UpdateError) -> UpdateResult {
-        let original = profile
+        let profile = try self.applyUnserialized(operators, to: profile, context: context)
+        var serialized: [UInt8] = []
+        serialized.reserveCapacity(256)
+        JSONWriter.writeObject(profile, into: &serialized)
+        guard serialized.count <= context.maxProfileBytes else {
+            throw UpdateError.profileTooLarge(serialized.count, limit: context.maxProfileBytes)
+        }
+        return UpdateResult(profile: profile, serialized: serialized)
+    }
+
+    /// ``apply(_:to:context:)`` up to the check of `profile.id`: the new profile, not yet
+    /// serialized nor measured.
+    static func applyUnserialized(
+        _ operators: JSONObject,
+        to original: JSONObject,
+        context: UpdateContext
+    ) throws(UpdateError) -> JSONObject {
         var profile = self.workingCopy(of: original)
         let touchesID = try self.run(operators, on: &profile, original: original, context: context)
         if touchesID {
@@ -43,15 +59,7 @@ public enum UpdateEngine {
                 throw UpdateError.immutableID
             }
         }
-        var serialized: [UInt8] = []
-        serialized.reserveCapacity(256)
-        JSONWriter.writeObject(profile, into: &serialized)
-        guard serialized.count <= context.maxProfileBytes else {
-            throw UpdateError(
-                "The profile would be \(serialized.count) bytes, over the limit of \(context.maxProfileBytes)"
-            )
-        }
-        return UpdateResult(profile: profile, serialized: serialized)
+        return profile
     }
 
     /// Checks and applies every field; returns true when a path (a `$rename` target included)

@@ -9,6 +9,11 @@ extension UpdateError {
         )
     }
 
+    /// The resulting profile's compact text would be `bytes` long, over `limit`.
+    static func profileTooLarge(_ bytes: Int, limit: Int) -> UpdateError {
+        UpdateError("The profile would be \(bytes) bytes, over the limit of \(limit)")
+    }
+
     /// Two paths of one update overlap.
     static func conflict(path: String, at other: String) -> UpdateError {
         UpdateError("Updating the path \(UpdatePath.quote(path)) would create a conflict at \(UpdatePath.quote(other))")

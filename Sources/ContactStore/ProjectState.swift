@@ -214,26 +214,36 @@ public struct ProjectState: Sendable {
             case .valid(let id, let operators, let createdAt):
                 let position = self.contacts.position(of: id)
                 let existing = self.contacts[position]
-                let profile: JSONObject
-                if let existing {
-                    guard case .object(let stored)? = try? JSONParser.parse(existing.profile) else {
-                        failed.append(id)
-                        errors.append(EntryError(index: index, id: id, error: "stored profile is damaged"))
-                        continue
-                    }
-                    profile = stored
-                } else {
-                    profile = Contact.initialProfile(externalId: id)
-                }
                 let updateContext = UpdateContext(
                     isInsert: existing == nil,
                     externalId: id,
                     now: context.now,
                     maxProfileBytes: context.limits.maxProfileBytes
                 )
-                let result: UpdateResult
-                do {
-                    result = try UpdateEngine.apply(operators, to: profile, context: updateContext)
+                let serialized: [UInt8]
+                do throws(UpdateError) {
+                    if let existing {
+                        // The stored profile is the engine's compact text: unless it is small, only
+                        // the members the operators reach are parsed, the others are copied.
+                        if let updated = try UpdateEngine.apply(
+                            operators,
+                            toStored: existing.profile,
+                            context: updateContext
+                        ) {
+                            serialized = updated
+                        } else {
+                            guard case .object(let stored)? = try? JSONParser.parse(existing.profile) else {
+                                failed.append(id)
+                                errors.append(EntryError(index: index, id: id, error: "stored profile is damaged"))
+                                continue
+                            }
+                            serialized = try UpdateEngine.apply(operators, to: stored, context: updateContext)
+                                .serialized
+                        }
+                    } else {
+                        let profile = Contact.initialProfile(externalId: id)
+                        serialized = try UpdateEngine.apply(operators, to: profile, context: updateContext).serialized
+                    }
                 } catch {
                     failed.append(id)
                     errors.append(EntryError(index: index, id: id, error: error.message))
@@ -241,8 +251,8 @@ public struct ProjectState: Sendable {
                 }
                 if var contact = existing {
                     updated.append(id)
-                    if contact.profile != result.serialized {
-                        contact.profile = Self.compact(result.serialized)
+                    if contact.profile != serialized {
+                        contact.profile = Self.compact(serialized)
                         // Never backwards, even when the clock was set back since the last update.
                         contact.updatedAt = Timestamp(
                             milliseconds: max(context.now.milliseconds, contact.updatedAt.milliseconds)
@@ -254,7 +264,7 @@ public struct ProjectState: Sendable {
                     let contact = Contact(
                         id: context.ids.next(now: context.now),
                         externalId: id,
-                        profile: Self.compact(result.serialized),
+                        profile: Self.compact(serialized),
                         createdAt: createdAt ?? context.now,
                         updatedAt: context.now
                     )

@@ -2,9 +2,10 @@ import ContactCore
 
 /// parse+apply+write through ContactCore's public API, as the server does it for one entry.
 ///
-/// "parse" is the entry (or the whole request line) and the stored profile; "apply" is
-/// `UpdateEngine.apply`, which also serializes the result; "write" appends the compact profile
-/// to `output`, the buffer a journal record or a response would be built in.
+/// "parse" is the entry (or the whole request line) and the stored profile (above
+/// `UpdateEngine.storedScanMinimumBytes`, only what the operators reach); "apply" is `UpdateEngine.apply(_:toStored:context:)`, which also writes the
+/// result (copying the members no operator reaches); "write" appends the compact profile to
+/// `output`, the buffer a journal record or a response would be built in.
 public enum CoreWorkload {
     /// One seed contact: parse the entry and the stored profile, apply, write.
     /// Returns the bytes written (so the optimizer keeps the work).
@@ -75,6 +76,23 @@ public enum CoreWorkload {
         return try UpdateEngine.apply(operators, to: stored, context: context)
     }
 
+    /// Applies `operators` to a stored profile's compact text as the store does
+    /// (`UpdateEngine.apply(_:toStored:context:)`: a small profile is parsed whole, a larger
+    /// one only where the operators reach).
+    @inline(never)
+    public static func applyStored(id: String, operators: JSONObject, to profile: [UInt8]) throws -> [UInt8] {
+        let context = UpdateContext(
+            isInsert: false,
+            externalId: id,
+            now: Fixtures.now,
+            maxProfileBytes: Fixtures.maxProfileBytes
+        )
+        guard let serialized = try UpdateEngine.apply(operators, toStored: profile, context: context) else {
+            throw WorkloadFailure("the stored profile is not the engine's compact text")
+        }
+        return serialized
+    }
+
     @inline(__always)
     static func applyAndWrite(
         id: String,
@@ -82,8 +100,8 @@ public enum CoreWorkload {
         profile: [UInt8],
         output: inout [UInt8]
     ) throws -> Int {
-        let result = try self.apply(id: id, operators: operators, to: try self.parseProfile(profile))
-        output.append(contentsOf: result.serialized)
-        return result.serialized.count
+        let serialized = try self.applyStored(id: id, operators: operators, to: profile)
+        output.append(contentsOf: serialized)
+        return serialized.count
     }
 }

@@ -92,7 +92,57 @@ let stepApply = Workload(name: "  step: apply+serialize (UpdateEngine.apply)", c
         to: seedStoredProfile
     ).serialized.count
 }
-let workloads = [coreSeed, coreBatch, foundationSeed, foundationBatch, stepEntry, stepProfile, stepApply]
+let stepStored = Workload(name: "  step: apply to stored bytes (toStored:)", contacts: 1) { _ in
+    try CoreWorkload.applyStored(
+        id: seedEntryOperators.id,
+        operators: seedEntryOperators.operators,
+        to: Fixtures.seedProfile
+    ).count
+}
+// The seed update on a contact whose `tags` grew to 1000 elements and who has a 2 KB `notes`:
+// the store's path (toStored:) against parsing the whole profile, applying and writing it.
+let longProfile: [UInt8] = Array(
+    (#"{"id":"123","firstName":"Justin","lastName":"Bieber","email":"justin.bieber@yopmail.com","tags":["#
+        + Array(repeating: #""customer""#, count: 1000).joined(separator: ",")
+        + #"],"totalOrders":1,"notes":""# + String(repeating: "n", count: 2000) + #""}"#).utf8
+)
+// The same with 20 tags (about 330 bytes): where the store switches from parsing to toStored:.
+let midProfile: [UInt8] = Array(
+    (#"{"id":"123","firstName":"Justin","lastName":"Bieber","email":"justin.bieber@yopmail.com","tags":["#
+        + Array(repeating: #""customer""#, count: 20).joined(separator: ",") + #"],"totalOrders":1}"#).utf8
+)
+let stepMidParsed = Workload(name: "  step: 20-tag profile, parse+apply+serialize", contacts: 1) { _ in
+    try CoreWorkload.apply(
+        id: seedEntryOperators.id,
+        operators: seedEntryOperators.operators,
+        to: CoreWorkload.parseProfile(midProfile)
+    ).serialized.count
+}
+let stepMidStored = Workload(name: "  step: 20-tag profile, toStored:", contacts: 1) { _ in
+    try CoreWorkload.applyStored(
+        id: seedEntryOperators.id,
+        operators: seedEntryOperators.operators,
+        to: midProfile
+    ).count
+}
+let stepLongParsed = Workload(name: "  step: 1000-tag profile, parse+apply+serialize", contacts: 1) { _ in
+    try CoreWorkload.apply(
+        id: seedEntryOperators.id,
+        operators: seedEntryOperators.operators,
+        to: CoreWorkload.parseProfile(longProfile)
+    ).serialized.count
+}
+let stepLongStored = Workload(name: "  step: 1000-tag profile, toStored:", contacts: 1) { _ in
+    try CoreWorkload.applyStored(
+        id: seedEntryOperators.id,
+        operators: seedEntryOperators.operators,
+        to: longProfile
+    ).count
+}
+let workloads = [
+    coreSeed, coreBatch, foundationSeed, foundationBatch, stepEntry, stepProfile, stepApply, stepStored,
+    stepMidParsed, stepMidStored, stepLongParsed, stepLongStored,
+]
 
 // MARK: - The outputs are right before anything is timed
 

@@ -13,7 +13,9 @@ import Darwin
 /// (`insert` defaults to false, `externalId` to `profile.id`, `maxProfileBytes` to 65536),
 /// applies `update` to `profile` with ``UpdateEngine`` and writes one JSON line per non-empty
 /// input line (empty lines are skipped):
-/// `{"ok":true,"profile":{...}}` or `{"ok":false,"error":"..."}`. A line that is not such an
+/// `{"ok":true,"profile":{...}}` or `{"ok":false,"error":"..."}`. Each update is also applied to
+/// the profile's compact text as the store does (`UpdateEngine.apply(_:toStored:context:)`); a
+/// difference from the parsed path, in bytes or in the error, is a `harnessError`. A line that is not such an
 /// object is answered with `{"ok":false,"harnessError":"..."}` so the caller can tell a broken
 /// test input from an update failure. `now` is fixed (2024-01-02T03:04:05.678Z) so that runs are
 /// reproducible. Output is written after every line, so the harness can also be driven
@@ -93,11 +95,35 @@ struct UpdateHarness {
             now: self.now,
             maxProfileBytes: maxProfileBytes
         )
-        do {
-            let result = try UpdateEngine.apply(update, to: profile, context: context)
+        let full = Result { () throws(UpdateError) -> UpdateResult in
+            try UpdateEngine.apply(update, to: profile, context: context)
+        }
+        // The store's path (only the members the operators reach parsed) must agree byte for byte.
+        let stored = Result { () throws(UpdateError) -> [UInt8]? in
+            try UpdateEngine.apply(
+                update,
+                toStored: JSONWriter.serialize(.object(profile)),
+                context: context,
+                parsingBelow: 0
+            )
+        }
+        switch (full, stored) {
+        case (.success(let result), .success(let bytes)):
+            if let bytes, bytes != result.serialized {
+                return self.harnessError("the stored-profile path wrote \(String(decoding: bytes, as: UTF8.self))")
+            }
             return JSONObject(["ok": .bool(true), "profile": .object(result.profile)])
-        } catch {
+        case (.failure(let error), .failure(let other)):
+            if error.message != other.message {
+                return self.harnessError("the stored-profile path failed with \(other.message)")
+            }
             return JSONObject(["ok": .bool(false), "error": .string(error.message)])
+        case (.failure(let error), .success(nil)):
+            return JSONObject(["ok": .bool(false), "error": .string(error.message)])
+        case (.success, .failure(let error)):
+            return self.harnessError("the stored-profile path failed with \(error.message)")
+        case (.failure, .success):
+            return self.harnessError("the stored-profile path succeeded")
         }
     }
 
