@@ -2,8 +2,7 @@ public import ContactCore
 import DequeModule
 
 /// One project's contacts behind an actor: requests of one project run one at a time, in the
-/// order they arrive; projects of different shards run in parallel (the projects of one shard
-/// share its executor).
+/// order they arrive; different projects run in parallel.
 ///
 /// The actor keeps, for every journal record of the project not yet known durable, how to take
 /// it back: when the journal reports lost records (a failed write or fsync), the project reverts
