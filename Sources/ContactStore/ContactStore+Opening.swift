@@ -19,9 +19,6 @@ extension ContactStore {
     ///   - fsync: when a journal write counts as durable (`--fsync`).
     ///   - snapshotInterval: how often ``runSnapshots()`` snapshots (`--snapshot-interval`).
     ///   - journalLimitBytes: a shard whose journal grows past this is snapshotted early.
-    ///   - executors: the serial executors the shards' projects run on, shard `i` on
-    ///     `executors[i % executors.count]` (the server passes its event loops'); nil: each shard
-    ///     on a private serial queue.
     ///   - logger: where the store reports what it repaired, failures and recoveries.
     public static func open(
         directory: String,
@@ -29,7 +26,6 @@ extension ContactStore {
         fsync: FsyncMode = .always,
         snapshotInterval: Duration = .seconds(60),
         journalLimitBytes: Int = 64 << 20,
-        executors: [any SerialExecutor]? = nil,
         logger: Logger = Logger(label: "contactd.storage")
     ) async throws(StoreError) -> ContactStore {
         try await self.open(
@@ -39,7 +35,6 @@ extension ContactStore {
             snapshotInterval: snapshotInterval,
             journalLimitBytes: journalLimitBytes,
             operations: .system,
-            executors: executors,
             logger: logger
         )
     }
@@ -53,7 +48,6 @@ extension ContactStore {
         snapshotInterval: Duration,
         journalLimitBytes: Int,
         operations: JournalFileOperations,
-        executors: [any SerialExecutor]? = nil,
         logger: Logger = Logger(label: "contactd.storage")
     ) async throws(StoreError) -> ContactStore {
         guard shardCount > 0 else { throw StoreError(.io, "the shard count must be at least 1, got \(shardCount)") }
@@ -69,7 +63,6 @@ extension ContactStore {
                     shardCount: shardCount,
                     fsync: fsync,
                     operations: operations,
-                    executors: executors,
                     logger: logger
                 )
             }

@@ -23,14 +23,9 @@ public final class ContactStore: Sendable {
         self.persistence = persistence
     }
 
-    /// A store kept in memory only, with `shardCount` empty shards; shard `i`'s projects run on
-    /// `executors[i % executors.count]` (each shard on a private serial queue when nil).
-    public static func inMemory(shardCount: Int, executors: [any SerialExecutor]? = nil) -> ContactStore {
-        ContactStore(
-            shards: (0..<shardCount).map {
-                Shard(index: $0, log: MemoryChangeLog(), executor: Shard.roundRobin(executors, shard: $0))
-            }
-        )
+    /// A store kept in memory only, with `shardCount` empty shards.
+    public static func inMemory(shardCount: Int) -> ContactStore {
+        ContactStore(shards: (0..<shardCount).map { Shard(index: $0, log: MemoryChangeLog()) })
     }
 
     /// The shard that holds project `name`.

@@ -48,11 +48,6 @@ public final class Journal: ChangeLog {
     let logger: Logger
 
     let state: Mutex<State>
-    /// The writer (its descriptor and write position): used by the writer thread and, in modes
-    /// `no` and `everysec`, by callers writing the buffer themselves. Taken before `state`.
-    let writer = Mutex<JournalWriter?>(nil)
-    /// Modes `no` and `everysec`: appenders wake the writer thread once this many bytes wait.
-    static let eagerWriteBytes = 1 << 20
     /// Signalled to wake the writer thread when it sleeps.
     let wakeup = DispatchSemaphore(value: 0)
 
@@ -156,8 +151,8 @@ public final class Journal: ChangeLog {
         self.state = Mutex(
             State(nextSequence: lastSequence + 1, codec: codec, acknowledged: lastSequence, segmentBytes: segmentBytes)
         )
-        self.writer.withLock {
-            $0 = JournalWriter(
+        DedicatedThread.start(name: "journal-\(shard)") {
+            var writer = JournalWriter(
                 journal: self,
                 fd: fd,
                 codec: codec,
@@ -165,8 +160,8 @@ public final class Journal: ChangeLog {
                 segmentBytes: segmentBytes,
                 written: lastSequence
             )
+            writer.run()
         }
-        DedicatedThread.start(name: "journal-\(shard)") { JournalWriter.run(self) }
     }
 
     // MARK: - ChangeLog
@@ -199,10 +194,8 @@ public final class Journal: ChangeLog {
             state.bufferLast = sequence
             state.segmentBytes += size
             state.pendingBytes += size
-            // Modes `no` and `everysec`: the reply's wait writes the buffer (no thread wake-up
-            // per record); the thread is woken only when much is waiting.
-            let wake = state.writerSleeping && (self.mode == .always || state.pendingBytes >= Self.eagerWriteBytes)
-            if wake { state.writerSleeping = false }
+            let wake = state.writerSleeping
+            state.writerSleeping = false
             return (state.ticket(sequence), wake)
         }
         if wake { self.wakeup.signal() }
@@ -215,23 +208,13 @@ public final class Journal: ChangeLog {
         if let immediate = self.state.withLock({ self.outcome(of: ticket, in: $0) }) {
             return try immediate.get()
         }
-        if self.mode != .always {
-            // Durable once written: write the buffer here rather than wake the writer thread.
-            self.writer.withLock { $0?.writeBuffered() }
-            if let immediate = self.state.withLock({ self.outcome(of: ticket, in: $0) }) {
-                return try immediate.get()
-            }
-        }
         let result: Result<Void, StoreError> = await withCheckedContinuation { continuation in
-            let (immediate, wake) = self.state.withLock { state -> (Result<Void, StoreError>?, Bool) in
-                if let outcome = self.outcome(of: ticket, in: state) { return (outcome, false) }
+            let immediate = self.state.withLock { state -> Result<Void, StoreError>? in
+                if let outcome = self.outcome(of: ticket, in: state) { return outcome }
                 state.waiters.append(Waiter(ticket: ticket, continuation: continuation))
-                let wake = self.mode != .always && state.writerSleeping
-                if wake { state.writerSleeping = false }
-                return (nil, wake)
+                return nil
             }
             if let immediate { continuation.resume(returning: immediate) }
-            if wake { self.wakeup.signal() }
         }
         try result.get()
     }

@@ -8,13 +8,8 @@ import Synchronization
 /// Each turn takes everything appended since the last turn, writes it with one write() call (two
 /// when a segment rotation falls in between), then, in mode `always`, one fdatasync, and resumes
 /// every waiter whose record is covered. Records appended while the thread writes or syncs wait
-/// for the next turn, so all requests that arrive during one fsync share the next one.
-///
-/// In modes `no` and `everysec` appenders do not wake the thread per record (only when more than
-/// ``Journal/eagerWriteBytes`` wait): a reply's ``Journal/waitUntilDurable(_:)`` writes the
-/// buffer on its own thread (``writeBuffered()``, one write() for every record appended so far),
-/// and the thread wakes every ``idleTick`` to write records nobody waits for and, in `everysec`,
-/// to fdatasync once a second.
+/// for the next turn, so all requests that arrive during one fsync share the next one. In mode
+/// `everysec` the thread also wakes at least once a second to sync written records.
 ///
 /// A failed write or sync degrades the journal: the segment is cut back to its durable length,
 /// the records not yet durable are dropped (their waiters get ``StoreError/Code/notDurable``),
@@ -22,8 +17,7 @@ import Synchronization
 /// writes and syncs a probe, removes it, and on success takes records again. The thread owns
 /// the segment's descriptor; nothing else uses it.
 struct JournalWriter {
-    /// The journal owns the writer (in ``Journal/writer``).
-    unowned let journal: Journal
+    let journal: Journal
     /// The open segment, written with O_APPEND.
     var fd: Int32
     /// How the open segment's frames are encoded (its salt).
@@ -56,130 +50,62 @@ struct JournalWriter {
 
     /// What one turn of the loop does.
     private enum Step {
-        case wrote
+        case write([Journal.Pending])
         case sleep(deadline: UInt64?)
         case heal
         case exit
     }
 
-    /// How long the writer thread sleeps at most in modes `no` and `everysec`: appenders do not
-    /// wake it per record there (the reply's wait writes the buffer on the caller's thread, see
-    /// ``writeBuffered()``), so it writes records nobody waits for at this pace.
-    static let idleTick: UInt64 = 100_000_000
-
-    /// The writer thread's loop; the writer itself is in `journal.writer`, locked for each step,
-    /// so that callers can write the buffer in between (modes `no` and `everysec`).
-    static func run(_ journal: Journal) {
+    mutating func run() {
         while true {
-            let step = journal.writer.withLock { $0!.next() }
+            let everysecDue: UInt64? =
+                self.journal.mode == .everysec && self.written > self.synced ? self.lastSync + 1_000_000_000 : nil
+            let step = self.journal.state.withLock { state -> Step in
+                state.writerSleeping = false
+                if state.failure != nil {
+                    if state.closing { return .exit }
+                    return .heal
+                }
+                if !state.queue.isEmpty || !state.buffer.isEmpty {
+                    var queue = state.queue
+                    state.queue = []
+                    let last = state.bufferLast
+                    if !state.buffer.isEmpty {
+                        swap(&state.buffer, &self.spare)
+                        queue.append(.records([], last: last))  // marks where the spare buffer goes
+                    }
+                    return .write(queue)
+                }
+                if state.closing { return .exit }
+                state.writerSleeping = true
+                return .sleep(deadline: everysecDue)
+            }
             switch step {
-            case .wrote:
-                break
+            case .write(let queue):
+                self.turn(queue)
             case .sleep(let deadline):
                 if let deadline {
                     let now = Self.now()
                     if deadline > now {
-                        _ = journal.wakeup.wait(timeout: .now() + .nanoseconds(Int(deadline - now)))
+                        _ = self.journal.wakeup.wait(timeout: .now() + .nanoseconds(Int(deadline - now)))
+                    }
+                    if self.journal.mode == .everysec, self.written > self.synced, Self.now() >= deadline,
+                        let failure = self.syncAfterWrites(force: true)
+                    {
+                        self.finishTurn(failure: failure, rotations: [], taken: 0)
                     }
                 } else {
-                    journal.wakeup.wait()
+                    self.journal.wakeup.wait()
                 }
             case .heal:
-                journal.state.withLock { $0.writerSleeping = true }
+                self.journal.state.withLock { $0.writerSleeping = true }
                 let interval = Journal.retryInterval.components
                 let nanoseconds = Int(interval.seconds) * 1_000_000_000 + Int(interval.attoseconds / 1_000_000_000)
-                _ = journal.wakeup.wait(timeout: .now() + .nanoseconds(nanoseconds))
-                journal.writer.withLock { $0!.heal() }
+                _ = self.journal.wakeup.wait(timeout: .now() + .nanoseconds(nanoseconds))
+                self.heal()
             case .exit:
-                journal.writer.withLock { $0!.exit() }
+                self.exit()
                 return
-            }
-            if journal.mode == .everysec { Self.syncIfDue(journal) }
-        }
-    }
-
-    /// Takes everything appended and writes it (group commit), or says how long to sleep.
-    private mutating func next() -> Step {
-        let now = Self.now()
-        let deadline: UInt64?
-        switch self.journal.mode {
-        case .always:
-            deadline = nil
-        case .no:
-            deadline = now + Self.idleTick
-        case .everysec:
-            deadline =
-                self.written > self.synced
-                ? min(self.lastSync + 1_000_000_000, now + Self.idleTick) : now + Self.idleTick
-        }
-        enum Taken {
-            case write([Journal.Pending])
-            case other(Step)
-        }
-        let taken = self.journal.state.withLock { state -> Taken in
-            state.writerSleeping = false
-            if state.failure != nil {
-                if state.closing { return .other(.exit) }
-                return .other(.heal)
-            }
-            if !state.queue.isEmpty || !state.buffer.isEmpty {
-                var queue = state.queue
-                state.queue = []
-                let last = state.bufferLast
-                if !state.buffer.isEmpty {
-                    swap(&state.buffer, &self.spare)
-                    queue.append(.records([], last: last))  // marks where the spare buffer goes
-                }
-                return .write(queue)
-            }
-            if state.closing { return .other(.exit) }
-            state.writerSleeping = true
-            return .other(.sleep(deadline: deadline))
-        }
-        switch taken {
-        case .write(let queue):
-            self.turn(queue, syncing: true)
-            return .wrote
-        case .other(let step):
-            return step
-        }
-    }
-
-    /// Modes `no` and `everysec`: writes the appenders' buffer on the calling thread, without a
-    /// sync, and resumes the waiters it covers; does nothing while a rotation is queued, the
-    /// journal is degraded or closed, or nothing is buffered.
-    mutating func writeBuffered() {
-        guard self.fd >= 0 else { return }
-        let last = self.journal.state.withLock { state -> UInt64? in
-            guard state.failure == nil, state.queue.isEmpty, !state.buffer.isEmpty else { return nil }
-            swap(&state.buffer, &self.spare)
-            return state.bufferLast
-        }
-        guard let last else { return }
-        self.turn([.records([], last: last)], syncing: false)
-    }
-
-    /// Mode `everysec`: fdatasyncs what is written once a second has passed since the last sync,
-    /// without holding the writer's lock during the sync (callers keep writing meanwhile). Only
-    /// the writer thread rotates or closes the segment, so its descriptor stays valid.
-    private static func syncIfDue(_ journal: Journal) {
-        let now = Self.now()
-        let due = journal.writer.withLock { writer -> (fd: Int32, written: UInt64, bytes: Int)? in
-            guard let writer, writer.fd >= 0, writer.written > writer.synced,
-                now >= writer.lastSync + 1_000_000_000
-            else { return nil }
-            return (writer.fd, writer.written, writer.writtenBytes)
-        }
-        guard let due, journal.failure == nil else { return }
-        let error = journal.operations.sync(due.fd)
-        journal.writer.withLock { writer in
-            if let error {
-                let failure = writer!.failure("fdatasync of", error)
-                writer!.finishTurn(failure: failure, rotations: [], taken: 0)
-            } else {
-                writer!.synced = max(writer!.synced, due.written)
-                writer!.syncedBytes = max(writer!.syncedBytes, due.bytes)
-                writer!.lastSync = Self.now()
             }
         }
     }
@@ -226,8 +152,8 @@ struct JournalWriter {
         )
     }
 
-    /// Writes `queue`, syncs as the mode says (when `syncing`), and resumes the covered waiters.
-    private mutating func turn(_ queue: [Journal.Pending], syncing: Bool) {
+    /// Writes `queue`, syncs as the mode says, and resumes the covered waiters.
+    private mutating func turn(_ queue: [Journal.Pending]) {
         var failure: StoreError?
         var rotations: [(CheckedContinuation<Result<UInt64, StoreError>, Never>, UInt64)] = []
         var taken = 0
@@ -263,7 +189,7 @@ struct JournalWriter {
         } else {
             self.spare.removeAll(keepingCapacity: true)
         }
-        if failure == nil, syncing {
+        if failure == nil {
             failure = self.syncAfterWrites(force: false)
         }
         self.finishTurn(failure: failure, rotations: rotations, taken: taken)

@@ -14,7 +14,6 @@ extension OpenedShards {
         survey: FolderSurvey,
         fsync: FsyncMode,
         operations: JournalFileOperations,
-        executors: [any SerialExecutor]?,
         logger: Logger
     ) throws(StoreError) -> OpenedShards {
         let directory = survey.directory
@@ -70,14 +69,7 @@ extension OpenedShards {
                 logger: logger
             )
             journals.append(journal)
-            shards.append(
-                Shard(
-                    index: index,
-                    log: journal,
-                    states: states[index],
-                    executor: Shard.roundRobin(executors, shard: index)
-                )
-            )
+            shards.append(Shard(index: index, log: journal, states: states[index]))
         }
         return OpenedShards(
             shards: shards,

@@ -17,7 +17,6 @@ struct OpenedShards: Sendable {
         shardCount: Int,
         fsync: FsyncMode,
         operations: JournalFileOperations,
-        executors: [any SerialExecutor]? = nil,
         logger: Logger
     ) throws(StoreError) -> OpenedShards {
         let directory = survey.directory
@@ -90,14 +89,7 @@ struct OpenedShards: Sendable {
                     logger: logger
                 )
                 journals.append(journal)
-                shards.append(
-                    Shard(
-                        index: index,
-                        log: journal,
-                        states: shard.states,
-                        executor: Shard.roundRobin(executors, shard: index)
-                    )
-                )
+                shards.append(Shard(index: index, log: journal, states: shard.states))
                 // With no snapshot yet, an empty shard has nothing to snapshot (a snapshot at 1
                 // would hold nothing) and any other has.
                 lastSnapshots.append(shard.snapshotSequence ?? (shard.lastSequence == 0 ? 1 : 0))
@@ -111,7 +103,6 @@ struct OpenedShards: Sendable {
             survey: survey,
             fsync: fsync,
             operations: operations,
-            executors: executors,
             logger: logger
         )
     }

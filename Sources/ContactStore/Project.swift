@@ -7,15 +7,9 @@ import DequeModule
 /// The actor keeps, for every journal record of the project not yet known durable, how to take
 /// it back: when the journal reports lost records (a failed write or fsync), the project reverts
 /// them, newest first, before it runs anything else, so it is back at its last durable state.
-///
-/// The actor runs on its shard's serial executor (the server passes one event loop's executor
-/// per shard, so a request runs on the loop without a thread hop), or on a private serial queue.
 public actor Project {
     /// The project's name.
     public nonisolated let name: String
-    /// The executor the actor runs on, kept alive for ``unownedExecutor``.
-    private nonisolated let executor: any SerialExecutor
-    private nonisolated let unowned: UnownedSerialExecutor
     private var state: ProjectState
     private let log: any ChangeLog
     /// Records of this project not yet known durable, oldest first.
@@ -27,20 +21,13 @@ public actor Project {
     /// The latest instant a write used: the next write's instant is never earlier.
     private var lastInstant = Timestamp(milliseconds: Int64.min)
 
-    /// A project holding `state`, journaling to `log`, running on `executor` (a private serial
-    /// queue when nil).
-    public init(state: ProjectState, log: any ChangeLog, executor: (any SerialExecutor)? = nil) {
-        let executor = executor ?? QueueExecutor(label: "project")
-        self.executor = executor
-        self.unowned = executor.asUnownedSerialExecutor()
+    /// A project holding `state`, journaling to `log`.
+    public init(state: ProjectState, log: any ChangeLog) {
         self.name = state.name
         self.state = state
         self.log = log
         self.reconciledLosses = log.losses
     }
-
-    /// The shard's executor.
-    public nonisolated var unownedExecutor: UnownedSerialExecutor { self.unowned }
 
     /// What a request produced, and what must be durable before the client may see it.
     public struct Reply: Sendable {

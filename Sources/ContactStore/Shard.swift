@@ -6,20 +6,15 @@ public final class Shard: Sendable {
     public let index: Int
     /// Where the shard's change sets go.
     public let log: any ChangeLog
-    /// The serial executor every project of the shard runs on.
-    public let executor: any SerialExecutor
     private let projects: Mutex<[String: Project]>
 
-    /// A shard holding `states`, journaling to `log`, its projects running on `executor` (a
-    /// private serial queue when nil).
-    public init(index: Int, log: any ChangeLog, states: [ProjectState] = [], executor: (any SerialExecutor)? = nil) {
+    /// A shard holding `states`, journaling to `log`.
+    public init(index: Int, log: any ChangeLog, states: [ProjectState] = []) {
         self.index = index
         self.log = log
-        let executor = executor ?? QueueExecutor(label: "shard-\(index)")
-        self.executor = executor
         var projects: [String: Project] = [:]
         for state in states {
-            projects[state.name] = Project(state: state, log: log, executor: executor)
+            projects[state.name] = Project(state: state, log: log)
         }
         self.projects = Mutex(projects)
     }
@@ -28,7 +23,7 @@ public final class Shard: Sendable {
     public func project(named name: String) -> Project {
         self.projects.withLock { projects in
             if let project = projects[name] { return project }
-            let project = Project(state: ProjectState(name: name), log: self.log, executor: self.executor)
+            let project = Project(state: ProjectState(name: name), log: self.log)
             projects[name] = project
             return project
         }

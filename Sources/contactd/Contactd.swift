@@ -35,7 +35,7 @@ struct Contactd: AsyncParsableCommand {
     @Option(help: "Seconds between snapshots.")
     var snapshotInterval: Int = 60
 
-    @Option(help: "Number of store shards (default: the number of event loops, one per core).")
+    @Option(help: "Number of store shards (default: the number of cores).")
     var shards: Int?
 
     @Option(help: "Most entries in contacts, ids or messages.")
@@ -100,13 +100,7 @@ struct Contactd: AsyncParsableCommand {
         guard let fsyncMode = FsyncMode(rawValue: self.fsync) else {
             throw StartFailure("--fsync \(self.fsync) is not one of always, everysec, no")
         }
-        // One event loop per core; shard i's projects run on loop i % loops, so a request runs
-        // on a loop without a hand-off to another thread pool.
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
-        var loops: [any EventLoop] = []
-        var iterator = group.makeIterator()
-        while let loop = iterator.next() { loops.append(loop) }
-        let shardCount = self.shards ?? loops.count
+        let shardCount = self.shards ?? System.coreCount
         try Self.require(shardCount >= 1 && shardCount <= 1024, "--shards must be from 1 to 1024")
         try Self.require(self.maxBatch >= 1, "--max-batch must be at least 1")
         try Self.require(self.maxLineBytes >= 64, "--max-line-bytes must be at least 64")
@@ -141,7 +135,6 @@ struct Contactd: AsyncParsableCommand {
                 shardCount: shardCount,
                 fsync: fsyncMode,
                 snapshotInterval: .seconds(self.snapshotInterval),
-                executors: loops.map { $0.executor },
                 logger: Logger(label: "contactd.storage")
             )
         } catch {
@@ -160,6 +153,7 @@ struct Contactd: AsyncParsableCommand {
             ids: ContactIDGenerator(),
             logger: logger
         )
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let server = ContactServer(
             socket: source,
             dispatcher: dispatcher,

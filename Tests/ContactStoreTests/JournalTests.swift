@@ -296,47 +296,6 @@ struct JournalTests {
         await store.closeWithoutSnapshot()
     }
 
-    /// In modes no and everysec a reply's wait writes the buffer on its own thread: the
-    /// journal's writer thread is not woken per record; records nobody waits for are still
-    /// written by the writer thread within its idle tick.
-    @Test func lazyModesWriteOnTheWaitingThread() async throws {
-        for mode in [FsyncMode.no, .everysec] {
-            let directory = TemporaryDirectory("lazy-\(mode)")
-            defer { directory.remove() }
-            let writers = Mutex<[String]>([])
-            let operations = JournalFileOperations(
-                write: { fd, bytes in
-                    writers.withLock { $0.append(currentThreadName()) }
-                    return JournalFileOperations.system.write(fd, bytes)
-                },
-                sync: JournalFileOperations.system.sync
-            )
-            let store = try await openStore(directory, fsync: mode, operations: operations)
-            let journal = store.shards[0].log
-            writers.withLock { $0 = [] }
-            for index in 0..<20 {
-                let ticket = try journal.append(ChangeSet(project: "p", changes: [.delete(externalId: "x\(index)")]))
-                try await journal.waitUntilDurable(ticket)
-            }
-            let names = writers.withLock { $0 }
-            #expect(names.count >= 10)
-            #expect(names.filter { $0.hasPrefix("journal-") }.count <= 3, "\(names)")
-            // A record nobody waits for is written by the writer thread within its tick.
-            let stray = try journal.append(ChangeSet(project: "p", changes: [.delete(externalId: "stray")]))
-            var waited = 0
-            while journal.status(of: stray) != .durable && waited < 50 {
-                try await Task.sleep(for: .milliseconds(20))
-                waited += 1
-            }
-            #expect(journal.status(of: stray) == .durable)
-            await store.closeWithoutSnapshot()
-            let reopened = try await openStore(directory, fsync: mode)
-            #expect(reopened.shards[0].log is Journal)
-            #expect((reopened.shards[0].log as? Journal)?.lastAppended == 21)
-            try await reopened.close()
-        }
-    }
-
     /// In modes everysec and no, acknowledged writes are in the journal and come back.
     @Test func everysecAndNoModesRecover() async throws {
         for mode in [FsyncMode.everysec, .no] {

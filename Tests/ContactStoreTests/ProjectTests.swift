@@ -1,5 +1,4 @@
 import ContactCore
-import Dispatch
 import Synchronization
 import Testing
 
@@ -232,46 +231,5 @@ struct ProjectTests {
         let contact = try #require(await project.snapshot().contacts["a"])
         #expect(contact.stats.buckets.count == 1200)
         #expect(contact.stats.buckets.last?.count == 2)
-    }
-}
-
-/// A serial executor that counts the jobs it runs.
-private final class CountingExecutor: SerialExecutor {
-    private let queue = DispatchQueue(label: "counting")
-    let jobs = Atomic<Int>(0)
-
-    func enqueue(_ job: consuming ExecutorJob) {
-        self.jobs.add(1, ordering: .relaxed)
-        let job = UnownedJob(job)
-        let executor = self.asUnownedSerialExecutor()
-        self.queue.async { job.runSynchronously(on: executor) }
-    }
-}
-
-struct ShardExecutorTests {
-    /// Shard i's projects run on executors[i % count]: a request to a project enqueues work on
-    /// its shard's executor only.
-    @Test func projectsRunOnTheirShardsExecutor() async throws {
-        let executors = [CountingExecutor(), CountingExecutor()]
-        let store = ContactStore.inMemory(shardCount: 4, executors: executors)
-        for shard in store.shards {
-            #expect(shard.executor === executors[shard.index % 2])
-        }
-        let name = (0..<100).map { "p\($0)" }.first { Shard.index(ofProject: $0, shardCount: 4) == 1 }!
-        let project = store.project(named: name)
-        let context = WriteContext(
-            now: .now(),
-            ids: ContactIDGenerator(),
-            limits: ProtocolLimits(),
-            fingerprint: Fingerprint(high: 0, low: 0)
-        )
-        let before = (executors[0].jobs.load(ordering: .relaxed), executors[1].jobs.load(ordering: .relaxed))
-        _ = try await project.execute(.count, context: context)
-        #expect(executors[1].jobs.load(ordering: .relaxed) > before.1)
-        #expect(executors[0].jobs.load(ordering: .relaxed) == before.0)
-        // Without executors every shard gets a serial queue of its own.
-        let plain = ContactStore.inMemory(shardCount: 2)
-        #expect(plain.shards[0].executor !== plain.shards[1].executor)
-        #expect(try await plain.project(named: "x").execute(.count, context: context).durableAfter == nil)
     }
 }

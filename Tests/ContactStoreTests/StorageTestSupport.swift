@@ -191,14 +191,3 @@ func journalFrames(_ bytes: [UInt8]) -> [(offset: Int, size: Int, payload: Range
     }
     return frames
 }
-
-/// The calling thread's name (Linux: /proc/thread-self/comm).
-func currentThreadName() -> String {
-    let fd = open("/proc/thread-self/comm", O_RDONLY | O_CLOEXEC)
-    guard fd >= 0 else { return "" }
-    defer { close(fd) }
-    var bytes = [UInt8](repeating: 0, count: 32)
-    let count = bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress, 32) }
-    guard count > 0 else { return "" }
-    return String(decoding: bytes[0..<count], as: UTF8.self).trimmingCharacters(in: .newlines)
-}
