@@ -33,6 +33,27 @@ extension JSON {
         }
     }
 
+    /// Exact equality, for tests and fuzz checks of the parser and writer: the same cases,
+    /// integers as integers, doubles bit for bit (`-0.0` is not `0.0`), strings and member names
+    /// byte for byte, members in the same order.
+    package static func identical(_ lhs: JSON, _ rhs: JSON) -> Bool {
+        switch (lhs, rhs) {
+        case (.null, .null): return true
+        case (.bool(let a), .bool(let b)): return a == b
+        case (.int(let a), .int(let b)): return a == b
+        case (.double(let a), .double(let b)): return a.bitPattern == b.bitPattern
+        case (.string(let a), .string(let b)): return self.bytewiseEqual(a, b)
+        case (.array(let a), .array(let b)):
+            return a.count == b.count && zip(a, b).allSatisfy { self.identical($0, $1) }
+        case (.object(let a), .object(let b)):
+            return a.members.count == b.members.count
+                && zip(a.members, b.members).allSatisfy {
+                    self.bytewiseEqual($0.key, $1.key) && self.identical($0.value, $1.value)
+                }
+        default: return false
+        }
+    }
+
     /// True when the UTF-8 bytes of two strings are the same.
     static func bytewiseEqual(_ lhs: String, _ rhs: String) -> Bool {
         guard lhs.utf8.count == rhs.utf8.count else { return false }

@@ -515,7 +515,7 @@ struct JSONParserTests {
     func acceptsValidText(_ testCase: ValidCase) throws {
         let parsed = try JSONParser.parse(testCase.bytes)
         #expect(
-            CoreTestKit.identical(parsed, testCase.expected),
+            JSON.identical(parsed, testCase.expected),
             "got \(parsed), expected \(testCase.expected)"
         )
     }
@@ -577,8 +577,8 @@ struct JSONParserTests {
         let fromString = try JSONParser.parse(text)
         let fromBytes = try JSONParser.parse(utf8(text))
         let fromRaw = try utf8(text).withUnsafeBytes { raw throws(JSONParseError) -> JSON in try JSONParser.parse(raw) }
-        #expect(CoreTestKit.identical(fromString, fromBytes))
-        #expect(CoreTestKit.identical(fromString, fromRaw))
+        #expect(JSON.identical(fromString, fromBytes))
+        #expect(JSON.identical(fromString, fromRaw))
         let bad = "[1,]"
         #expect(throws: JSONParseError(offset: 3, reason: "unexpected ']', expected a value")) {
             try JSONParser.parse(bad)

@@ -6,25 +6,6 @@ import Testing
 /// Helpers shared by the ContactCore JSON, timestamp and id tests (namespaced to stay clear of
 /// other test files in the module).
 enum CoreTestKit {
-    /// Exact equality: number kinds and double bit patterns (so `-0.0` differs from `0.0`), strings
-    /// and member names compared bytewise, member order significant.
-    static func identical(_ lhs: JSON, _ rhs: JSON) -> Bool {
-        switch (lhs, rhs) {
-        case (.null, .null): return true
-        case (.bool(let a), .bool(let b)): return a == b
-        case (.int(let a), .int(let b)): return a == b
-        case (.double(let a), .double(let b)): return a.bitPattern == b.bitPattern
-        case (.string(let a), .string(let b)): return a.utf8.elementsEqual(b.utf8)
-        case (.array(let a), .array(let b)):
-            return a.count == b.count && zip(a, b).allSatisfy { self.identical($0, $1) }
-        case (.object(let a), .object(let b)):
-            return a.count == b.count
-                && zip(a.members, b.members).allSatisfy {
-                    $0.key.utf8.elementsEqual($1.key.utf8) && self.identical($0.value, $1.value)
-                }
-        default: return false
-        }
-    }
 
     /// Parses `bytes`, returning the error instead of throwing it.
     static func parse(_ bytes: [UInt8]) -> Result<JSON, JSONParseError> {
@@ -253,7 +234,7 @@ struct JSONRoundTripTests {
             let text = JSONWriter.serialize(value)
             let parsed = try JSONParser.parse(text)
             #expect(
-                CoreTestKit.identical(parsed, value),
+                JSON.identical(parsed, value),
                 "iteration \(iteration): \(JSONWriter.string(value)) came back as \(parsed)"
             )
             #expect(parsed == value, "iteration \(iteration): JSON's own == disagrees")
@@ -279,7 +260,7 @@ struct JSONRoundTripTests {
                 continue
             }
             #expect(
-                CoreTestKit.identical(parsed, value),
+                JSON.identical(parsed, value),
                 "iteration \(iteration): \(String(decoding: noisy, as: UTF8.self)) parsed as \(parsed)"
             )
             let first = JSONWriter.serialize(parsed)

@@ -81,9 +81,9 @@ struct JSONWriterTests {
         #expect(written == Array("{\(expected):\(expected)}".utf8))
         #expect(!written.contains { $0 < 0x20 })
         if testCase.byte != 0 {  // \u0000 is not allowed in member names
-            #expect(CoreTestKit.identical(try JSONParser.parse(written), object))
+            #expect(JSON.identical(try JSONParser.parse(written), object))
         } else {
-            #expect(CoreTestKit.identical(try JSONParser.parse(expected), .string(content)))
+            #expect(JSON.identical(try JSONParser.parse(expected), .string(content)))
         }
     }
 

@@ -31,7 +31,7 @@ public enum JSONCheck {
         } catch {
             throw FuzzFailure("written text does not parse: \(error)")
         }
-        guard Self.identical(value, again) else {
+        guard JSON.identical(value, again) else {
             throw FuzzFailure("parse(write(v)) != v for \(String(decoding: text, as: UTF8.self))")
         }
         guard JSONWriter.serialize(again) == text else {
@@ -60,23 +60,4 @@ public enum JSONCheck {
         }
     }
 
-    /// Exact equality: same cases, integers as integers, doubles bit for bit, strings byte for
-    /// byte, members in the same order.
-    static func identical(_ lhs: JSON, _ rhs: JSON) -> Bool {
-        switch (lhs, rhs) {
-        case (.null, .null): return true
-        case (.bool(let a), .bool(let b)): return a == b
-        case (.int(let a), .int(let b)): return a == b
-        case (.double(let a), .double(let b)): return a.bitPattern == b.bitPattern
-        case (.string(let a), .string(let b)): return a.utf8.elementsEqual(b.utf8)
-        case (.array(let a), .array(let b)):
-            return a.count == b.count && zip(a, b).allSatisfy { self.identical($0, $1) }
-        case (.object(let a), .object(let b)):
-            return a.members.count == b.members.count
-                && zip(a.members, b.members).allSatisfy {
-                    $0.key.utf8.elementsEqual($1.key.utf8) && self.identical($0.value, $1.value)
-                }
-        default: return false
-        }
-    }
 }

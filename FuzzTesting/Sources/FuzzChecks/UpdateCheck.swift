@@ -100,7 +100,7 @@ public enum UpdateCheck {
         guard case .string(let stored)? = result.profile["id"], stored.utf8.elementsEqual(id.utf8) else {
             throw FuzzFailure("entry \(entry): profile.id is no longer \(id)")
         }
-        guard let reparsed = try? JSONParser.parse(text), JSONCheck.identical(reparsed, .object(result.profile)) else {
+        guard let reparsed = try? JSONParser.parse(text), JSON.identical(reparsed, .object(result.profile)) else {
             throw FuzzFailure("entry \(entry): the profile's text does not parse back to it")
         }
     }
