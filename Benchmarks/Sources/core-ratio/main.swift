@@ -111,38 +111,29 @@ let midProfile: [UInt8] = Array(
     (#"{"id":"123","firstName":"Justin","lastName":"Bieber","email":"justin.bieber@yopmail.com","tags":["#
         + Array(repeating: #""customer""#, count: 20).joined(separator: ",") + #"],"totalOrders":1}"#).utf8
 )
-let stepMidParsed = Workload(name: "  step: 20-tag profile, parse+apply+serialize", contacts: 1) { _ in
-    try CoreWorkload.apply(
-        id: seedEntryOperators.id,
-        operators: seedEntryOperators.operators,
-        to: CoreWorkload.parseProfile(midProfile)
-    ).serialized.count
+/// The seed update on `profile`: parse + apply + serialize, against the store's toStored: path.
+func storedPathWorkloads(_ label: String, _ profile: [UInt8]) -> [Workload] {
+    [
+        Workload(name: "  step: \(label) profile, parse+apply+serialize", contacts: 1) { _ in
+            try CoreWorkload.apply(
+                id: seedEntryOperators.id,
+                operators: seedEntryOperators.operators,
+                to: CoreWorkload.parseProfile(profile)
+            ).serialized.count
+        },
+        Workload(name: "  step: \(label) profile, toStored:", contacts: 1) { _ in
+            try CoreWorkload.applyStored(
+                id: seedEntryOperators.id,
+                operators: seedEntryOperators.operators,
+                to: profile
+            ).count
+        },
+    ]
 }
-let stepMidStored = Workload(name: "  step: 20-tag profile, toStored:", contacts: 1) { _ in
-    try CoreWorkload.applyStored(
-        id: seedEntryOperators.id,
-        operators: seedEntryOperators.operators,
-        to: midProfile
-    ).count
-}
-let stepLongParsed = Workload(name: "  step: 1000-tag profile, parse+apply+serialize", contacts: 1) { _ in
-    try CoreWorkload.apply(
-        id: seedEntryOperators.id,
-        operators: seedEntryOperators.operators,
-        to: CoreWorkload.parseProfile(longProfile)
-    ).serialized.count
-}
-let stepLongStored = Workload(name: "  step: 1000-tag profile, toStored:", contacts: 1) { _ in
-    try CoreWorkload.applyStored(
-        id: seedEntryOperators.id,
-        operators: seedEntryOperators.operators,
-        to: longProfile
-    ).count
-}
-let workloads = [
-    coreSeed, coreBatch, foundationSeed, foundationBatch, stepEntry, stepProfile, stepApply, stepStored,
-    stepMidParsed, stepMidStored, stepLongParsed, stepLongStored,
-]
+let workloads =
+    [
+        coreSeed, coreBatch, foundationSeed, foundationBatch, stepEntry, stepProfile, stepApply, stepStored,
+    ] + storedPathWorkloads("20-tag", midProfile) + storedPathWorkloads("1000-tag", longProfile)
 
 // MARK: - The outputs are right before anything is timed
 
