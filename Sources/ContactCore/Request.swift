@@ -15,6 +15,14 @@ public enum Request: Sendable {
     /// `contacts.recordMessages`.
     case recordMessages(RecordMessagesRequest)
 
+    /// True for the requests that may change stored data.
+    public var isWrite: Bool {
+        switch self {
+        case .upsert, .delete, .recordMessages: return true
+        case .ping, .get, .list, .count: return false
+        }
+    }
+
     /// Checks the method's fields of `envelope` against `limits`.
     public static func decode(_ envelope: RequestEnvelope, limits: ProtocolLimits) throws(RequestFailure) -> Request {
         let fields = RequestFields(object: envelope.object, requestId: envelope.requestId)

@@ -6,14 +6,15 @@ import NIOCore
 /// Turns one request line into its reply: envelope, authentication, the method's fields, then
 /// the project's actor (PROTOCOL.md section 2's order of checks).
 public struct Dispatcher: Sendable {
-    private let store: ContactStore
+    private let store: any RequestStore
     private let keys: KeyRing
     private let limits: ProtocolLimits
     private let ids: ContactIDGenerator
     private let logger: Logger
 
     /// A dispatcher serving `store` to holders of `keys`.
-    public init(store: ContactStore, keys: KeyRing, limits: ProtocolLimits, ids: ContactIDGenerator, logger: Logger) {
+    public init(store: any RequestStore, keys: KeyRing, limits: ProtocolLimits, ids: ContactIDGenerator, logger: Logger)
+    {
         self.store = store
         self.keys = keys
         self.limits = limits
@@ -72,15 +73,9 @@ public struct Dispatcher: Sendable {
             fingerprint = Fingerprint(of: envelope.object)
         }
         let context = WriteContext(now: .now(), ids: self.ids, limits: self.limits, fingerprint: fingerprint)
-        let actor = self.store.project(named: project)
-        if envelope.method.isWrite {
-            // Journal back-pressure: while the shard's journal holds too many unwritten bytes,
-            // this connection's next write (and so its reading) waits.
-            await self.store.shard(ofProject: project).log.waitForRoom()
-        }
-        let reply: Project.Reply
+        let reply: StoreReply
         do {
-            reply = try await actor.execute(request, context: context)
+            reply = try await self.store.run(request, project: project, context: context)
         } catch {
             self.logger.error("request refused: \(error.message)", metadata: ["project": "\(project)"])
             throw RequestFailure(
@@ -91,18 +86,20 @@ public struct Dispatcher: Sendable {
                 requestId: envelope.requestId
             )
         }
-        guard let sequence = reply.durableAfter else {
+        switch reply.durability {
+        case .durable:
             return .ready(
                 ResponseWriter.complete(body: reply.body, replayed: reply.replayed, requestId: envelope.requestId)
             )
+        case .afterRecord(let ticket, let log):
+            return .durable(
+                body: reply.body,
+                replayed: reply.replayed,
+                requestId: envelope.requestId,
+                log: log,
+                sequence: ticket
+            )
         }
-        return .durable(
-            body: reply.body,
-            replayed: reply.replayed,
-            requestId: envelope.requestId,
-            log: self.store.shard(ofProject: project).log,
-            sequence: sequence
-        )
     }
 
     private func project(forKey key: String, cache: inout KeyCache) -> String? {

@@ -49,7 +49,7 @@ public actor Project {
     public func execute(_ request: Request, context: WriteContext) throws(StoreError) -> Reply {
         self.reconcile()
         var context = context
-        if Self.isWrite(request) {
+        if request.isWrite {
             if let failure = self.log.failure { throw failure }
             if context.now.milliseconds < self.lastInstant.milliseconds { context.now = self.lastInstant }
             self.lastInstant = context.now
@@ -78,13 +78,6 @@ public actor Project {
             self.unconfirmed.append((ticket, outcome.undo))
         }
         return Reply(body: outcome.body, replayed: false, durableAfter: ticket)
-    }
-
-    private static func isWrite(_ request: Request) -> Bool {
-        switch request {
-        case .upsert, .delete, .recordMessages: return true
-        case .ping, .get, .list, .count: return false
-        }
     }
 
     /// The ticket of the last record that touched the project, or nil when it is durable.
