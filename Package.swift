@@ -70,10 +70,7 @@ let package = Package(
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
-            swiftSettings: upcoming,
-            // mimalloc (Debian libmimalloc-dev) replaces glibc's malloc in the daemon: measured
-            // ~14% less server CPU per contact and less memory per contact (docs/BENCHMARKS.md).
-            linkerSettings: [.linkedLibrary("mimalloc")]
+            swiftSettings: upcoming
         ),
         .target(
             name: "ContactClient",
