@@ -89,7 +89,7 @@ final class ClientConnection: Sendable {
     /// connection closes.
     func inputEnded() {
         let after = self.inner.withLock { $0.machine.inputEnded() }
-        if after == .close { self.close() }
+        if after == .close { self.finish() }
     }
 
     // MARK: - Writer
@@ -118,7 +118,7 @@ final class ClientConnection: Sendable {
             return (after, after == .resumeReader ? inner.takeReader() : nil)
         }
         reader?.resume()
-        if after == .close { self.close() }
+        if after == .close { self.finish() }
     }
 
     /// Writing to the client failed: the connection is closed and nothing more is answered.
@@ -155,14 +155,25 @@ final class ClientConnection: Sendable {
         }
     }
 
-    /// Closes the socket and releases whoever waits.
+    /// Every reply is written: the writer ends, and the channel closes once the replies it was
+    /// handed have reached the socket (see ``ContactServer``'s writer). Closing the channel now
+    /// would drop replies still queued in it.
+    private func finish() {
+        self.releaseWaiters()
+    }
+
+    /// Closes the socket at once, dropping what was not written, and releases whoever waits.
     private func close() {
+        self.releaseWaiters()
+        self.channel.close(promise: nil)
+    }
+
+    private func releaseWaiters() {
         let (reader, writer) = self.inner.withLock { inner in
             inner.replies.removeAll()
             return (inner.takeReader(), inner.takeWriter())
         }
         reader?.resume()
         writer?.resume(returning: nil)
-        self.channel.close(promise: nil)
     }
 }

@@ -143,6 +143,10 @@ public final class ContactServer: Service {
             }
             connection.written(count: batch.count, bytes: batch.reduce(0) { $0 + $1.size })
         }
+        // The writer hands replies to the channel, which writes them to the socket as the client
+        // reads; the channel closes when this returns, and a close drops what it still holds. An
+        // empty write completes after every write before it: the last reply is in the socket then.
+        try await connection.channel.writeAndFlush(ByteBuffer()).get()
     }
 }
 

@@ -19,7 +19,9 @@ import Testing
     }
 
     /// Replies come out in request order, all that are queued at once; after the client's end of
-    /// input and the last reply written, the connection closes.
+    /// input and the last reply written, the connection is closed and its writer ends, but the
+    /// channel stays open: replies handed to it may not be in the socket yet, and the server's
+    /// writer closes it once they are (closing it here dropped them).
     @Test func repliesInOrderThenCloseAfterEndOfInput() async throws {
         let (connection, channel) = try self.connection()
         for byte in 0..<3 { await connection.queue(.ready([UInt8(byte)])) }
@@ -32,7 +34,7 @@ import Testing
         connection.written(count: 3, bytes: 3)
         #expect(connection.state == .closed)
         #expect(await connection.nextReplies() == nil)
-        #expect(!channel.isActive)
+        #expect(channel.isActive)
     }
 
     /// A reader waiting for room goes on once the writer has sent replies.

@@ -93,6 +93,31 @@ struct BackPressureTests {
         }
     }
 
+    /// A client that sends its requests, ends its output at once and then reads slowly gets every
+    /// reply before the connection closes: the close waits until the last reply is in the socket.
+    @Test func halfClosedSlowReaderGetsEveryReply() async throws {
+        let daemon = try await Daemon.start()
+        let client = try daemon.connect()
+        let big = String(repeating: "b", count: 16_000)
+        #expect(try await client.upsert(#"{"id":"big","profile":{"$set":{"blob":"\#(big)"}}}"#).success == true)
+        let count = 150
+        try await client.send((0..<count).map(Self.bigGet).joined())
+        client.shutdownWrite()
+        try await pause(.milliseconds(300))
+        for index in 0..<count {
+            let line: String
+            do {
+                line = try await client.readLine()
+            } catch {
+                Issue.record("reply \(index) of \(count): \(error)")
+                return
+            }
+            #expect(line.contains(String(format: "\"requestId\":\"%08d", index)))
+            if index % 10 == 0 { try await pause(.milliseconds(20)) }
+        }
+        #expect(try await client.readLineOrEnd() == nil)
+    }
+
     /// A non-reading client writing ~50 MB keeps the daemon's RSS bounded; its replies come in order.
     @Test func memoryStaysBoundedWhileAClientDoesNotRead() async throws {
         let daemon = try await Daemon.start()

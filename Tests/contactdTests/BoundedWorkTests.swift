@@ -27,7 +27,9 @@ struct BoundedWorkTests {
         #expect(try await other.pings())
         let reply = try await attacker.readResponse(timeout: .seconds(60))
         let elapsed = clock.now - start
-        #expect(elapsed < .seconds(10), "the attack took \(elapsed)")
+        // Generous for a debug build on a loaded machine; the unbounded work this guards against
+        // (55,000 fields compared over 30,000 elements) takes minutes.
+        #expect(elapsed < .seconds(30), "the attack took \(elapsed)")
         #expect(reply.status == 200)
         #expect(reply.strings("failed") == ["victim"])
         let error = reply["errors"]?.asArray?.first?.member("error")?.asString ?? ""
