@@ -103,7 +103,7 @@ final class ClientConnection: Sendable {
                     inner.replies.removeAll()
                     return .some(batch)
                 }
-                if inner.machine.state == .closed { return .some(nil) }
+                if inner.machine.writerIsDone { return .some(nil) }
                 inner.writer = continuation
                 return nil
             }

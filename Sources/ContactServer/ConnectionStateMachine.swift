@@ -1,9 +1,9 @@
 /// The life of one client connection as a state machine: events in, named actions out, no I/O.
 ///
 /// ```
-/// accepted ──start──▶ reading ──end of input──▶ draining ──last reply written──▶ closed
-///                        │                         ▲   └──deadline passed / write failed──▶ closed
-///                        └──shutdown (deadline)────┘
+/// accepted ─start─▶ reading ─end of input─▶ draining ─last reply handed─▶ flushing ─taken─▶ (closes)
+///                     │                        ▲  │                          │
+///                     └─shutdown (deadline)────┘  └─deadline / write failed──┴─▶ closed
 /// ```
 ///
 /// - **reading**: requests are read and answered in order. Replies not yet written are counted
@@ -13,6 +13,9 @@
 ///   to shut down and closed the input); the replies of the requests already read are written,
 ///   then the connection closes. During shutdown a client that does not read is given until the
 ///   deadline (``ServerConfiguration/shutdownGrace``), then closed.
+/// - **flushing**: every reply was handed to the channel, which writes it as the client reads;
+///   the driver closes the channel once the last byte is in the socket (closing earlier would drop
+///   replies). During shutdown a client that does not read is given until the deadline.
 /// - **closed**: nothing more is read or written.
 ///
 /// The driver (``ContactServer``) feeds events from the socket, the writer and the clock, and
@@ -27,6 +30,9 @@ struct ConnectionStateMachine: Sendable {
         case reading(deadline: ContinuousClock.Instant?)
         /// No more requests; answering the ones read. `deadline` is set during shutdown.
         case draining(deadline: ContinuousClock.Instant?)
+        /// Every reply was handed to the channel; waiting for the client to take the last bytes.
+        /// `deadline` is set during shutdown.
+        case flushing(deadline: ContinuousClock.Instant?)
         /// Done.
         case closed
     }
@@ -45,7 +51,8 @@ struct ConnectionStateMachine: Sendable {
         case none
         /// Wake the reader that waits for room.
         case resumeReader
-        /// Every reply is written and no request will come: close the connection.
+        /// Every reply is handed to the channel and no request will come: the writer ends, and the
+        /// channel closes once the client has taken the last reply.
         case close
     }
 
@@ -53,7 +60,8 @@ struct ConnectionStateMachine: Sendable {
     enum AfterInputEnd: Equatable, Sendable {
         /// Write the replies still pending, then close.
         case drainReplies
-        /// Nothing is pending: close now.
+        /// Nothing is pending: end the writer; the channel closes once the client has taken the
+        /// last reply.
         case close
     }
 
@@ -100,7 +108,7 @@ struct ConnectionStateMachine: Sendable {
     /// then an unfinished request and get no reply (not a final line, as at a client's end of input).
     var isShuttingDown: Bool {
         switch self.state {
-        case .reading(let deadline), .draining(let deadline): return deadline != nil
+        case .reading(let deadline), .draining(let deadline), .flushing(let deadline): return deadline != nil
         case .accepted: return false
         case .closed: return true
         }
@@ -110,7 +118,15 @@ struct ConnectionStateMachine: Sendable {
     var answersRequests: Bool {
         switch self.state {
         case .reading, .draining: return true
-        case .accepted, .closed: return false
+        case .accepted, .flushing, .closed: return false
+        }
+    }
+
+    /// True once no reply will be handed to the writer any more.
+    var writerIsDone: Bool {
+        switch self.state {
+        case .flushing, .closed: return true
+        case .accepted, .reading, .draining: return false
         }
     }
 
@@ -139,8 +155,8 @@ struct ConnectionStateMachine: Sendable {
         self.pendingReplies = max(0, self.pendingReplies - count)
         self.pendingBytes = max(0, self.pendingBytes - bytes)
         switch self.state {
-        case .draining where self.pendingReplies == 0:
-            self.state = .closed
+        case .draining(let deadline) where self.pendingReplies == 0:
+            self.state = .flushing(deadline: deadline)
             return .close
         case .reading where self.readerWaiting:
             self.readerWaiting = false
@@ -159,14 +175,14 @@ struct ConnectionStateMachine: Sendable {
         case .reading(let deadline):
             self.readerWaiting = false
             if self.pendingReplies == 0 {
-                self.state = .closed
+                self.state = .flushing(deadline: deadline)
                 return .close
             }
             self.state = .draining(deadline: deadline)
             return .drainReplies
         case .draining:
             return .drainReplies
-        case .closed:
+        case .flushing, .closed:
             return .close
         }
     }
@@ -181,7 +197,10 @@ struct ConnectionStateMachine: Sendable {
         case .draining(deadline: nil):
             self.state = .draining(deadline: deadline)
             return .armDeadline(deadline)
-        case .reading, .draining, .closed:
+        case .flushing(deadline: nil):
+            self.state = .flushing(deadline: deadline)
+            return .armDeadline(deadline)
+        case .reading, .draining, .flushing, .closed:
             return .none
         }
     }
@@ -189,7 +208,7 @@ struct ConnectionStateMachine: Sendable {
     /// The driver's deadline timer fired at `now`.
     mutating func deadlineReached(now: ContinuousClock.Instant) -> AfterDeadline {
         switch self.state {
-        case .reading(let deadline?), .draining(let deadline?):
+        case .reading(let deadline?), .draining(let deadline?), .flushing(let deadline?):
             guard now >= deadline else { return .none }
             self.state = .closed
             return .close

@@ -19,8 +19,7 @@ import Testing
     }
 
     /// Replies come out in request order, all that are queued at once; after the client's end of
-    /// input and the last reply written, the connection is closed and its writer ends, but the
-    /// channel stays open: replies handed to it may not be in the socket yet, and the server's
+    /// input and the last reply written, the writer ends, but the channel stays open: replies handed to it may not be in the socket yet, and the server's
     /// writer closes it once they are (closing it here dropped them).
     @Test func repliesInOrderThenCloseAfterEndOfInput() async throws {
         let (connection, channel) = try self.connection()
@@ -32,7 +31,7 @@ import Testing
         for reply in batch { seen.append(await reply.resolve()) }
         #expect(seen == [[0], [1], [2]])
         connection.written(count: 3, bytes: 3)
-        #expect(connection.state == .closed)
+        #expect(connection.state == .flushing(deadline: nil))
         #expect(await connection.nextReplies() == nil)
         #expect(channel.isActive)
     }
@@ -71,6 +70,23 @@ import Testing
         connection.inputEnded()
         channel.embeddedEventLoop.advanceTime(by: .seconds(9))
         #expect(connection.state != .closed)
+        channel.embeddedEventLoop.advanceTime(by: .seconds(2))
+        #expect(connection.state == .closed)
+        #expect(!channel.isActive)
+    }
+
+    /// A connection waiting for a client that half-closed and does not read its last replies is
+    /// closed at the shutdown deadline, so it cannot hold the daemon's exit.
+    @Test func shutdownClosesAFlushingConnectionAtTheDeadline() async throws {
+        let (connection, channel) = try self.connection(grace: .seconds(5))
+        await connection.queue(.ready([1]))
+        connection.inputEnded()
+        _ = try #require(await connection.nextReplies())
+        connection.written(count: 1, bytes: 1)
+        #expect(connection.state == .flushing(deadline: nil))
+        connection.beginShutdown()
+        channel.embeddedEventLoop.advanceTime(by: .seconds(4))
+        #expect(channel.isActive)
         channel.embeddedEventLoop.advanceTime(by: .seconds(2))
         #expect(connection.state == .closed)
         #expect(!channel.isActive)

@@ -49,7 +49,8 @@ import Testing
         #expect(machine.pendingReplies == 1)
     }
 
-    /// At the client's end of input the pending replies are written, then the connection closes.
+    /// At the client's end of input the pending replies are written; then the connection waits for
+    /// the socket to take the last of them before it closes.
     @Test func endOfInputDrainsThenCloses() {
         var machine = self.machine()
         _ = machine.replyQueued(bytes: 10)
@@ -59,13 +60,28 @@ import Testing
         #expect(!machine.isShuttingDown)
         #expect(machine.repliesWritten(count: 1, bytes: 10) == .none)
         #expect(machine.repliesWritten(count: 1, bytes: 10) == .close)
-        #expect(machine.state == .closed)
+        #expect(machine.state == .flushing(deadline: nil))
+        #expect(machine.writerIsDone)
+        #expect(!machine.answersRequests)
     }
 
-    /// End of input with nothing pending closes at once.
+    /// End of input with nothing pending ends the writer at once.
     @Test func endOfInputWithNothingPendingCloses() {
         var machine = self.machine()
         #expect(machine.inputEnded() == .close)
+        #expect(machine.state == .flushing(deadline: nil))
+        #expect(machine.writerIsDone)
+    }
+
+    /// Shutdown while the last replies wait for a client that does not read arms the deadline, and
+    /// the connection closes there (the daemon's exit waits for no client).
+    @Test func shutdownWhileFlushingClosesAtTheDeadline() {
+        var machine = self.machine(grace: .seconds(2))
+        #expect(machine.inputEnded() == .close)
+        #expect(machine.shutdownBegan(now: self.start) == .armDeadline(self.start + .seconds(2)))
+        #expect(machine.isShuttingDown)
+        #expect(machine.deadlineReached(now: self.start + .seconds(1)) == .none)
+        #expect(machine.deadlineReached(now: self.start + .seconds(2)) == .close)
         #expect(machine.state == .closed)
     }
 
@@ -92,14 +108,17 @@ import Testing
         #expect(machine.state == .closed)
     }
 
-    /// A client that reads its replies during shutdown is closed as soon as the last one is written.
+    /// A client that reads its replies during shutdown ends its writer as soon as the last one is
+    /// handed over; waiting for the socket to take it stays bounded by the same deadline.
     @Test func readingClientClosedWhenDrained() {
-        var machine = self.machine()
+        var machine = self.machine(grace: .seconds(10))
         _ = machine.replyQueued(bytes: 10)
         _ = machine.shutdownBegan(now: self.start)
         _ = machine.inputEnded()
         #expect(machine.repliesWritten(count: 1, bytes: 10) == .close)
-        #expect(machine.deadlineReached(now: self.start + .seconds(60)) == .none)
+        #expect(machine.state == .flushing(deadline: self.start + .seconds(10)))
+        #expect(machine.deadlineReached(now: self.start + .seconds(9)) == .none)
+        #expect(machine.deadlineReached(now: self.start + .seconds(10)) == .close)
     }
 
     /// Shutdown after the client half-closed only arms the deadline (the input is closed already).

@@ -101,6 +101,24 @@ struct ShutdownTests {
         _ = client
     }
 
+    /// A client that sent requests with large replies, half-closed and never reads delays shutdown
+    /// by at most ~10 s too: the replies wait in the socket's channel, and the grace bounds that.
+    @Test func halfClosedNonReadingClientDelaysShutdownAtMostTenSeconds() async throws {
+        let daemon = try await Daemon.start()
+        let client = try daemon.connect()
+        let big = String(repeating: "b", count: 16_000)
+        #expect(try await client.upsert(#"{"id":"big","profile":{"$set":{"blob":"\#(big)"}}}"#).success == true)
+        try await client.send((0..<60).map(BackPressureTests.bigGet).joined())
+        client.shutdownWrite()
+        try await pause(.milliseconds(500))
+        let start = ContinuousClock.now
+        daemon.process.send(signal: SIGTERM)
+        let status = try await daemon.process.wait(timeout: .seconds(20))
+        #expect(status == .exited(0), "\(daemon.stderr)")
+        #expect(ContinuousClock.now - start < .seconds(14))
+        _ = client
+    }
+
     /// SIGTERM while starting (socket file just created) still exits 0 and removes the socket; tried 10 times.
     @Test
     func sigtermDuringStartExitsCleanly() async throws {
