@@ -24,55 +24,71 @@ struct ConnectionSettings {
 
     /// For the connection pool.
     var clientConfiguration: PostgresClient.Configuration {
-        var configuration: PostgresClient.Configuration
-        switch self.url.endpoint {
-        case .tcp(let host, let port):
-            configuration = PostgresClient.Configuration(
-                host: host,
-                port: port,
-                username: self.url.user,
-                password: self.url.password,
-                database: self.url.database,
-                tls: self.tlsChoice.map { $0.required ? .require($0.configuration) : .prefer($0.configuration) }
-                    ?? .disable
-            )
-        case .unixSocket(let path):
-            configuration = PostgresClient.Configuration(
-                unixSocketPath: path,
-                username: self.url.user,
-                password: self.url.password,
-                database: self.url.database
-            )
+        self.configuration {
+            self.tlsChoice.map { $0.required ? .require($0.configuration) : .prefer($0.configuration) } ?? .disable
         }
-        configuration.options.additionalStartupParameters = self.startupParameters
-        return configuration
     }
 
     /// For one connection outside the pool (the schema check on start).
     func connectionConfiguration() throws -> PostgresConnection.Configuration {
-        var configuration: PostgresConnection.Configuration
+        try self.configuration {
+            try self.tlsChoice.map {
+                let context = try NIOSSLContext(configuration: $0.configuration)
+                return $0.required ? .require(context) : .prefer(context)
+            } ?? .disable
+        }
+    }
+
+    /// A configuration for the URL's endpoint, user, password and database, with `tls` on TCP.
+    private func configuration<Configuration: EndpointConfiguration>(
+        tls: () throws -> Configuration.TLSMode
+    ) rethrows -> Configuration {
+        var configuration: Configuration
         switch self.url.endpoint {
         case .tcp(let host, let port):
-            configuration = PostgresConnection.Configuration(
+            configuration = Configuration(
                 host: host,
                 port: port,
                 username: self.url.user,
                 password: self.url.password,
                 database: self.url.database,
-                tls: try self.tlsChoice.map {
-                    let context = try NIOSSLContext(configuration: $0.configuration)
-                    return $0.required ? .require(context) : .prefer(context)
-                } ?? .disable
+                tls: try tls()
             )
         case .unixSocket(let path):
-            configuration = PostgresConnection.Configuration(
+            configuration = Configuration(
                 unixSocketPath: path,
                 username: self.url.user,
                 password: self.url.password,
                 database: self.url.database
             )
         }
-        configuration.options.additionalStartupParameters = self.startupParameters
+        configuration.startupParameters = self.startupParameters
         return configuration
+    }
+}
+
+/// PostgresNIO's two configuration types (pool and single connection), built the same way.
+protocol EndpointConfiguration {
+    /// The type's TLS setting.
+    associatedtype TLSMode
+    /// A TCP endpoint.
+    init(host: String, port: Int, username: String, password: String?, database: String?, tls: TLSMode)
+    /// A Unix-socket endpoint.
+    init(unixSocketPath: String, username: String, password: String?, database: String?)
+    /// The extra startup parameters every connection sends.
+    var startupParameters: [(String, String)] { get set }
+}
+
+extension PostgresClient.Configuration: EndpointConfiguration {
+    var startupParameters: [(String, String)] {
+        get { self.options.additionalStartupParameters }
+        set { self.options.additionalStartupParameters = newValue }
+    }
+}
+
+extension PostgresConnection.Configuration: EndpointConfiguration {
+    var startupParameters: [(String, String)] {
+        get { self.options.additionalStartupParameters }
+        set { self.options.additionalStartupParameters = newValue }
     }
 }
