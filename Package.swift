@@ -26,6 +26,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         .target(name: "ContactCore", swiftSettings: upcoming),
@@ -35,6 +36,18 @@ let package = Package(
                 "ContactCore",
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: upcoming
+        ),
+        .target(
+            name: "ContactPostgres",
+            dependencies: [
+                "ContactCore",
+                "ContactStore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: upcoming
         ),
@@ -63,6 +76,7 @@ let package = Package(
                 "ContactCore",
                 "ContactStore",
                 "ContactServer",
+                "ContactPostgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -147,6 +161,16 @@ let package = Package(
         .testTarget(
             name: "contactctlTests",
             dependencies: ["ContactClient", "ContactCore", "ContactdTesting"],
+            swiftSettings: upcoming
+        ),
+        .testTarget(
+            name: "ContactPostgresTests",
+            dependencies: ["ContactPostgres", "ContactCore"],
+            swiftSettings: upcoming
+        ),
+        .testTarget(
+            name: "PostgresStoreTests",
+            dependencies: ["ContactCore", "ContactdTesting"],
             swiftSettings: upcoming
         ),
         .testTarget(

@@ -17,6 +17,14 @@ public struct ProjectState: Sendable {
         self.name = name
     }
 
+    /// A project holding just `contacts` and the remembered `records` (a store that keeps its
+    /// data elsewhere loads the part one request touches, runs it here, and writes the changes back).
+    public init(name: String, contacts: some Sequence<Contact>, remembering records: some Sequence<IdempotencyRecord>) {
+        self.name = name
+        for contact in contacts { self.contacts.put(contact) }
+        for record in records { self.idempotency.remember(record, sequence: 0) }
+    }
+
     /// The outcome of one request: the response body, and the changes to journal.
     public struct Outcome: Sendable {
         /// The response, without `replayed` and `requestId`.

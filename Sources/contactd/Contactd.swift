@@ -1,5 +1,6 @@
 import ArgumentParser
 import ContactCore
+import ContactPostgres
 import ContactServer
 import ContactStore
 import Logging
@@ -52,6 +53,15 @@ struct Contactd: AsyncParsableCommand {
 
     @Option(help: "Most concurrent connections.")
     var maxConnections: Int = 1024
+
+    @Option(help: "Keep the contacts in PostgreSQL instead of DATA: a postgresql:// URL (libpq rules).")
+    var store: String?
+
+    @Option(help: "With --store: most connections to PostgreSQL.")
+    var storePool: Int = 10
+
+    @Option(help: "With --store: seconds a request waits for a PostgreSQL connection before it gets 503.")
+    var storeWait: Int = 5
 
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
@@ -107,6 +117,16 @@ struct Contactd: AsyncParsableCommand {
         try Self.require(self.maxProfileBytes >= 16, "--max-profile-bytes must be at least 16")
         try Self.require(self.snapshotInterval >= 1, "--snapshot-interval must be at least 1 second")
         try Self.require(self.maxConnections >= 1, "--max-connections must be at least 1")
+        try Self.require(self.storePool >= 1 && self.storePool <= 1000, "--store-pool must be from 1 to 1000")
+        try Self.require(self.storeWait >= 1, "--store-wait must be at least 1 second")
+        var storeURL: PostgresURL?
+        if let store = self.store {
+            do {
+                storeURL = try PostgresURL(store)
+            } catch {
+                throw StartFailure("--store: \(error.description)")
+            }
+        }
 
         LoggingSystem.bootstrap { label in StderrLogHandler(label: label, level: level) }
         let logger = Logger(label: "contactd")
@@ -128,15 +148,29 @@ struct Contactd: AsyncParsableCommand {
         } catch let error as Systemd.ActivationError {
             throw StartFailure(error.description)
         }
-        let store: ContactStore
+        let backend: StoreBackend
         do {
-            store = try await ContactStore.open(
-                directory: self.data,
-                shardCount: shardCount,
-                fsync: fsyncMode,
-                snapshotInterval: .seconds(self.snapshotInterval),
-                logger: Logger(label: "contactd.storage")
-            )
+            if let storeURL {
+                backend = .postgres(
+                    try await PostgresStore.open(
+                        url: storeURL,
+                        poolSize: self.storePool,
+                        connectionWait: .seconds(self.storeWait),
+                        logger: Logger(label: "contactd.postgres")
+                    )
+                )
+                logger.info("contacts kept in PostgreSQL at \(storeURL.redacted)")
+            } else {
+                backend = .embedded(
+                    try await ContactStore.open(
+                        directory: self.data,
+                        shardCount: shardCount,
+                        fsync: fsyncMode,
+                        snapshotInterval: .seconds(self.snapshotInterval),
+                        logger: Logger(label: "contactd.storage")
+                    )
+                )
+            }
         } catch {
             throw StartFailure("\(error)")
         }
@@ -147,7 +181,7 @@ struct Contactd: AsyncParsableCommand {
             maxProfileBytes: self.maxProfileBytes
         )
         let dispatcher = Dispatcher(
-            store: store,
+            store: backend.requestStore,
             keys: keyRing,
             limits: limits,
             ids: ContactIDGenerator(),
@@ -165,15 +199,9 @@ struct Contactd: AsyncParsableCommand {
                 Systemd.notify("READY=1")
             }
         )
-        let snapshots = SnapshotService(store: store)
-        let systemd = SystemdService(store: store, connections: { server.connectionCount })
         let services = ServiceGroup(
             configuration: .init(
-                services: [
-                    .init(service: snapshots),
-                    .init(service: server),
-                    .init(service: systemd),
-                ],
+                services: backend.services(server: server).map { .init(service: $0) },
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger
             )
@@ -185,10 +213,12 @@ struct Contactd: AsyncParsableCommand {
             failure = error
         }
         Systemd.notify("STOPPING=1")
-        do {
-            try await store.close()
-        } catch {
-            throw StartFailure("final snapshot failed: \(error)")
+        if case .embedded(let store) = backend {
+            do {
+                try await store.close()
+            } catch {
+                throw StartFailure("final snapshot failed: \(error)")
+            }
         }
         try? await group.shutdownGracefully()
         if let setup = failure as? ListeningSocket.SetupError { throw StartFailure(setup.description) }
