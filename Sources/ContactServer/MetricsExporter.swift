@@ -31,6 +31,8 @@ public final class MetricsExporter: Sendable {
         factory.durationHistogramBuckets[RequestMetrics.Name.duration] = fine
         factory.durationHistogramBuckets[FsyncTimings.metricName] = fine
         MetricsSystem.bootstrap(factory)
+        // Registered now, so the fsync histogram is exported (with zeros) before the first fsync.
+        _ = FsyncTimings.shared
         return registry
     }
 
