@@ -26,7 +26,9 @@ public final class RequestMetrics: Sendable {
         let value = Atomic<Int>(0)
     }
 
-    private static let methods: [String] = Method.allCases.map(\.rawValue) + [unknownMethod]
+    /// The methods in label order (`allCases` is built anew on each use: kept once here).
+    private static let knownMethods = Method.allCases
+    private static let methods: [String] = knownMethods.map(\.rawValue) + [unknownMethod]
     private static let statuses = Status.allCases
 
     private let counts: [Cell]
@@ -64,7 +66,7 @@ public final class RequestMetrics: Sendable {
     /// `reply`, that took from `start` until now.
     func record(method: Method?, reply: PendingReply, since start: ContinuousClock.Instant) {
         let elapsed = ContinuousClock.now - start
-        let methodIndex = method.flatMap { Method.allCases.firstIndex(of: $0) } ?? Method.allCases.count
+        let methodIndex = method.flatMap { Self.knownMethods.firstIndex(of: $0) } ?? Self.knownMethods.count
         let status = Self.status(of: reply)
         let statusIndex = Self.statuses.firstIndex(of: status) ?? 0
         let index = methodIndex * Self.statuses.count + statusIndex
