@@ -18,6 +18,14 @@ public enum FolderCheck {
         public var damage: String?
         /// Where the damage starts, when it is a tail that `--repair` may cut.
         public var cuttableAt: Int?
+
+        /// The report of the file at `path` (its size read now).
+        init(_ path: String, holds: String, damage: String? = nil) {
+            self.path = path
+            self.bytes = BackupFiles.info(path)?.bytes ?? 0
+            self.holds = holds
+            self.damage = damage
+        }
     }
 
     /// The whole check.
@@ -64,8 +72,7 @@ public enum FolderCheck {
             let path = DataDirectory.path(survey.directory, file.name)
             reports.append(
                 FileReport(
-                    path: path,
-                    bytes: BackupFiles.info(path)?.bytes ?? 0,
+                    path,
                     holds: "a file of another layout (\(file.shards) shards, the folder has \(shards))",
                     damage: "not part of the folder's layout; a start refuses or ignores it"
                 )
@@ -87,7 +94,7 @@ public enum FolderCheck {
         var reports: [FileReport] = []
         for old in snapshots.dropLast() {
             let path = DataDirectory.path(directory, old.name)
-            var report = FileReport(path: path, bytes: BackupFiles.info(path)?.bytes ?? 0, holds: "")
+            var report = FileReport(path, holds: "")
             do throws(StoreError) {
                 let states = try SnapshotFile.read(path, name: old)
                 report.holds = "older snapshot (covered by a newer one): " + self.describe(states)
@@ -102,8 +109,7 @@ public enum FolderCheck {
             let path = DataDirectory.path(directory, old.name)
             reports.append(
                 FileReport(
-                    path: path,
-                    bytes: BackupFiles.info(path)?.bytes ?? 0,
+                    path,
                     holds:
                         "journal segment from record \(old.sequence), covered by the snapshot (removed at the next start)"
                 )
@@ -114,7 +120,7 @@ public enum FolderCheck {
         let chain = (newest.map { [$0] } ?? []) + live
         for (position, file) in chain.enumerated() {
             let path = DataDirectory.path(directory, file.name)
-            var report = FileReport(path: path, bytes: BackupFiles.info(path)?.bytes ?? 0, holds: "")
+            var report = FileReport(path, holds: "")
             do throws(StoreError) {
                 let loaded = Array(chain[...position])
                 let shardState = try Recovery.load(shard: shard, shards: shards, files: loaded, directory: directory)
@@ -146,8 +152,7 @@ public enum FolderCheck {
                     let laterPath = DataDirectory.path(directory, later.name)
                     reports.append(
                         FileReport(
-                            path: laterPath,
-                            bytes: BackupFiles.info(laterPath)?.bytes ?? 0,
+                            laterPath,
                             holds: "journal segment from record \(later.sequence)",
                             damage: "not checked: it follows the damaged \(path)"
                         )
