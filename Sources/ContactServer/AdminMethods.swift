@@ -86,8 +86,9 @@ public struct AdminMethods: Sendable {
             self.logger.info("admin.backup wrote \(path): \(summary.files) files")
             return summary
         } catch {
-            if FileBytes.exists(path) {
-                throw RequestFailure(.conflict, "backup \(name) exists already in \(directory)", requestId: requestId)
+            if error.code == .alreadyRunning || FileBytes.exists(path) {
+                let state = error.code == .alreadyRunning ? "is being written" : "exists already"
+                throw RequestFailure(.conflict, "backup \(name) \(state) in \(directory)", requestId: requestId)
             }
             self.logger.error("admin.backup to \(path) failed: \(error.message)")
             throw RequestFailure(.serviceUnavailable, "the backup failed: \(error.message)", requestId: requestId)

@@ -1,8 +1,22 @@
 import Glibc
+import Synchronization
 
 /// File steps of a backup: hard links where a file never changes, copies of a prefix where it
 /// grows, each made durable.
 enum BackupFiles {
+    /// The backup folders this process is writing now.
+    private static let inProgress = Mutex<Set<String>>([])
+
+    /// Marks `path` as being written; false when it already is.
+    static func claim(_ path: String) -> Bool {
+        self.inProgress.withLock { $0.insert(path).inserted }
+    }
+
+    /// Ends ``claim(_:)``.
+    static func release(_ path: String) {
+        _ = self.inProgress.withLock { $0.remove(path) }
+    }
+
     /// Size and modification time of `path`, or nil when it cannot be read.
     static func info(_ path: String) -> SnapshotFileInfo? {
         var status = stat()

@@ -32,10 +32,15 @@ extension ContactStore: AdministeredStore {
     /// Snapshots every shard, then, shard by shard with its snapshots held off, hard-links its
     /// newest snapshot and closed journal segments into a new folder and copies the acknowledged
     /// part of its open segment; adds LAYOUT (and keys.json when the data folder has one), syncs,
-    /// and renames the folder to `path`.
+    /// and renames the folder to `path`. Throws ``StoreError/Code/alreadyRunning`` while another
+    /// backup to `path` runs.
     public func backup(to path: String) async throws(StoreError) -> BackupSummary {
         let persistence = try self.requirePersistence("backup")
         guard access(path, F_OK) != 0 else { throw StoreError(.io, "\(path) exists already") }
+        guard BackupFiles.claim(path) else {
+            throw StoreError(.alreadyRunning, "a backup to \(path) is being written already")
+        }
+        defer { BackupFiles.release(path) }
         let parts = path.split(separator: "/", omittingEmptySubsequences: false)
         let name = String(parts.last ?? "")
         let parent =

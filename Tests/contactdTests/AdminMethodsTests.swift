@@ -119,6 +119,20 @@ struct AdminMethodsTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: backups.path) == [longest])
     }
 
+    /// Two backups to one name at the same time: one is written, the other is a 409.
+    @Test func concurrentBackupsToOneName() async throws {
+        let backups = try TemporaryDirectory()
+        let daemon = try await Self.start(["--backup-dir", backups.path])
+        try await daemon.connect().insert((0..<200).map { "c\($0)" })
+        let request = #"{"method":"admin.backup","apiKey":"\#(Self.adminKey)","to":"same"}"# + "\n"
+        let (first, second) = (try daemon.connect(), try daemon.connect())
+        try await first.send(request)
+        try await second.send(request)
+        let statuses = [try await first.readResponse().status, try await second.readResponse().status]
+        #expect(statuses.sorted { ($0 ?? 0) < ($1 ?? 0) } == [200, 409])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: backups.path) == ["same"])
+    }
+
     /// A backup taken while 4 writers run holds every write acknowledged before it was asked
     /// for, and a daemon started on it serves exactly what it holds: nothing that was never
     /// acknowledged.
