@@ -3,6 +3,7 @@ public import NIOCore
 import NIOHTTP1
 import NIOPosix
 public import ServiceLifecycle
+import Synchronization
 
 /// Serves ``MetricsExporter/render()`` to `GET /metrics` over HTTP/1.1 on a Unix socket
 /// (`--metrics`) and on TCP (`--metrics-listen`) until graceful shutdown; every other request
@@ -20,6 +21,40 @@ public final class MetricsServer: Service {
     private let exporter: MetricsExporter
     private let group: any EventLoopGroup
     private let logger: Logger
+    /// The connections being served, closed at graceful shutdown.
+    private let open = OpenChannels()
+
+    /// Channels open now; once ``closeAll()`` ran, new ones are refused.
+    private final class OpenChannels: Sendable {
+        private struct State {
+            var channels: [ObjectIdentifier: any Channel] = [:]
+            var shuttingDown = false
+        }
+        private let state = Mutex(State())
+
+        /// Adds `channel` and forgets it when it closes; false once shutting down.
+        func admit(_ channel: any Channel) -> Bool {
+            let id = ObjectIdentifier(channel)
+            let admitted = self.state.withLock { state in
+                if !state.shuttingDown { state.channels[id] = channel }
+                return !state.shuttingDown
+            }
+            if admitted {
+                channel.closeFuture.whenComplete { _ in _ = self.state.withLock { $0.channels.removeValue(forKey: id) }
+                }
+            }
+            return admitted
+        }
+
+        /// Refuses new channels and closes the open ones.
+        func closeAll() async {
+            let open = self.state.withLock { state in
+                state.shuttingDown = true
+                return Array(state.channels.values)
+            }
+            for channel in open { try? await channel.close() }
+        }
+    }
 
     /// A server of `exporter`'s metrics on `endpoints`.
     public init(endpoints: [Endpoint], exporter: MetricsExporter, group: any EventLoopGroup, logger: Logger) {
@@ -40,94 +75,49 @@ public final class MetricsServer: Service {
         return .tcp(host: host, port: port)
     }
 
-    private typealias HTTPChannel = NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>
-
-    /// Binds every endpoint, then serves until graceful shutdown.
+    /// Binds every endpoint, then serves until graceful shutdown; then closes the listeners and
+    /// every open metrics connection (a scraper that sends nothing must not hold the exit).
     public func run() async throws {
-        var channels: [NIOAsyncChannel<HTTPChannel, Never>] = []
-        var ownedPaths: [ListeningSocket] = []
-        defer { for socket in ownedPaths { socket.removeOwnedPath() } }
-        for endpoint in self.endpoints {
-            let bootstrap = ServerBootstrap(group: self.group).serverChannelOption(
-                .socketOption(.so_reuseaddr),
-                value: 1
-            )
-            let initializer: @Sendable (any Channel) -> EventLoopFuture<HTTPChannel> = { channel in
-                channel.eventLoop.makeCompletedFuture {
+        var listeners: [any Channel] = []
+        var sockets: [ListeningSocket] = []
+        defer { for socket in sockets { socket.removeOwnedPath() } }
+        let open = self.open
+        let respond: @Sendable (HTTPRequestHead) async -> (HTTPResponseStatus, [UInt8]) = { head in
+            await self.response(to: head)
+        }
+        let bootstrap = ServerBootstrap(group: self.group)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelInitializer { channel in
+                guard open.admit(channel) else { return channel.close() }
+                return channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline()
-                    return try HTTPChannel(wrappingChannelSynchronously: channel)
+                    try channel.pipeline.syncOperations.addHandler(MetricsHTTPHandler(respond: respond))
                 }
             }
-            switch endpoint {
-            case .unix(let path, let mode):
-                let socket = try ListeningSocket.open(.path(path, mode: mode))
-                ownedPaths.append(socket)
-                channels.append(
-                    try await bootstrap.bind(
-                        NIOBSDSocket.Handle(socket.descriptor),
-                        childChannelInitializer: initializer
-                    )
-                )
-                self.logger.info("serving metrics", metadata: ["socket": "\(path)"])
-            case .tcp(let host, let port):
-                channels.append(try await bootstrap.bind(host: host, port: port, childChannelInitializer: initializer))
-                self.logger.info("serving metrics", metadata: ["listen": "\(host):\(port)"])
-            }
-        }
-        let listening = channels
-        try await withGracefulShutdownHandler {
-            try await withThrowingDiscardingTaskGroup { group in
-                for channel in listening {
-                    group.addTask {
-                        try await channel.executeThenClose { inbound in
-                            try await withThrowingDiscardingTaskGroup { connections in
-                                for try await connection in inbound {
-                                    connections.addTask { await self.serve(connection) }
-                                }
-                            }
-                        }
-                    }
+        do {
+            for endpoint in self.endpoints {
+                switch endpoint {
+                case .unix(let path, let mode):
+                    let socket = try ListeningSocket.open(.path(path, mode: mode))
+                    sockets.append(socket)
+                    listeners.append(try await bootstrap.withBoundSocket(socket.descriptor).get())
+                    self.logger.info("serving metrics", metadata: ["socket": "\(path)"])
+                case .tcp(let host, let port):
+                    listeners.append(try await bootstrap.bind(host: host, port: port).get())
+                    self.logger.info("serving metrics", metadata: ["listen": "\(host):\(port)"])
                 }
             }
-        } onGracefulShutdown: {
-            for channel in listening { channel.channel.close(promise: nil) }
+            try await gracefulShutdown()
+        } catch {
+            try? await self.close(listeners)
+            throw error
         }
+        try await self.close(listeners)
     }
 
-    /// Answers the connection's first request, then closes it.
-    private func serve(_ connection: HTTPChannel) async {
-        do {
-            try await connection.executeThenClose { inbound, outbound in
-                var head: HTTPRequestHead?
-                for try await part in inbound {
-                    switch part {
-                    case .head(let requestHead):
-                        head = requestHead
-                    case .body:
-                        continue
-                    case .end:
-                        guard let head else { return }
-                        let (status, body) = await self.response(to: head)
-                        var headers = HTTPHeaders()
-                        headers.add(
-                            name: "Content-Type",
-                            value: status == .ok
-                                ? "text/plain; version=0.0.4; charset=utf-8" : "text/plain; charset=utf-8"
-                        )
-                        headers.add(name: "Content-Length", value: String(body.count))
-                        headers.add(name: "Connection", value: "close")
-                        try await outbound.write(
-                            .head(HTTPResponseHead(version: head.version, status: status, headers: headers))
-                        )
-                        try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: body))))
-                        try await outbound.write(.end(nil))
-                        return
-                    }
-                }
-            }
-        } catch {
-            self.logger.debug("metrics connection ended: \(error)")
-        }
+    private func close(_ listeners: [any Channel]) async throws {
+        for listener in listeners { try? await listener.close() }
+        await self.open.closeAll()
     }
 
     private func response(to head: HTTPRequestHead) async -> (HTTPResponseStatus, [UInt8]) {
