@@ -73,8 +73,8 @@ public enum FolderCheck {
             reports.append(
                 FileReport(
                     path,
-                    holds: "a file of another layout (\(file.shards) shards, the folder has \(shards))",
-                    damage: "not part of the folder's layout; a start refuses or ignores it"
+                    holds:
+                        "a file of another layout (\(file.shards) shards, the folder has \(shards)); a start removes it"
                 )
             )
         }
