@@ -161,13 +161,11 @@ struct AdminMethodsTests {
         let admin = try daemon.connect()
         let before = acknowledged.all
         let reply = try await admin.request(#"{"method":"admin.backup","apiKey":"\#(Self.adminKey)","to":"data"}"#)
-        let atAnswer = acknowledged.count
         writers.cancel()
         _ = try? await writers.value
         let all = acknowledged.all
         #expect(reply.status == 200, "\(reply)")
         #expect((reply["files"]?.asInt ?? 0) >= 3)
-        #expect(atAnswer > before.count || all.count == before.count)
 
         let copy = try await Daemon.start(keysText: Self.keysText, directory: restored)
         let ids = Set(try await copy.connect().listAllIds())
