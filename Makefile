@@ -4,7 +4,7 @@ MAKEFLAGS += --no-print-directory
 SWIFT ?= swift
 PYTHON ?= python3
 VENV := .venv
-APT_PACKAGES := libsystemd-dev pkg-config socat systemd postgresql util-linux
+APT_PACKAGES := libsystemd-dev pkg-config socat systemd postgresql util-linux curl bsdutils
 BENCH_APT_PACKAGES := redis-server python3
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 

@@ -10,7 +10,7 @@ public struct ContactClientError: Error, Sendable, Equatable, CustomStringConver
     /// What kind of failure an error is.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Kind: String, Hashable, Sendable {
-            case badRequest, unauthorized, notFound, conflict, payloadTooLarge, internalServerError
+            case badRequest, unauthorized, forbidden, notFound, conflict, payloadTooLarge, internalServerError
             case serviceUnavailable, unexpectedStatus, connectionFailed, connectionClosed, timedOut
             case invalidResponse, invalidArgument, clientClosed, cancelled
         }
@@ -26,6 +26,9 @@ public struct ContactClientError: Error, Sendable, Equatable, CustomStringConver
         public static let badRequest = Code(.badRequest)
         /// 401: the API key is missing or unknown.
         public static let unauthorized = Code(.unauthorized)
+        /// 403: an `admin.*` method with a key that is not an admin key, or an ordinary method
+        /// with an admin key that names no project.
+        public static let forbidden = Code(.forbidden)
         /// 404: `contacts.get` of an id the project does not have.
         public static let notFound = Code(.notFound)
         /// 409: the idempotency key was already used for a different request.
@@ -79,6 +82,7 @@ public struct ContactClientError: Error, Sendable, Equatable, CustomStringConver
         switch Status(rawValue: statusCode) {
         case .badRequest: code = .badRequest
         case .unauthorized: code = .unauthorized
+        case .forbidden: code = .forbidden
         case .notFound: code = .notFound
         case .conflict: code = .conflict
         case .payloadTooLarge: code = .payloadTooLarge

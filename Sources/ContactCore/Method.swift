@@ -14,12 +14,28 @@ public enum Method: String, Sendable, CaseIterable {
     case delete = "contacts.delete"
     /// `contacts.recordMessages`: count received messages for `stats`.
     case recordMessages = "contacts.recordMessages"
+    /// `stats`: figures about the key's project.
+    case stats = "stats"
+    /// `admin.stats`: daemon-wide figures (admin keys only).
+    case adminStats = "admin.stats"
+    /// `admin.snapshot`: snapshot every shard now (admin keys only).
+    case adminSnapshot = "admin.snapshot"
+    /// `admin.backup`: a consistent copy of the data into the backup folder (admin keys only).
+    case adminBackup = "admin.backup"
 
     /// True for the methods that change stored data.
     public var isWrite: Bool {
         switch self {
         case .upsert, .delete, .recordMessages: return true
-        case .ping, .get, .list, .count: return false
+        case .ping, .get, .list, .count, .stats, .adminStats, .adminSnapshot, .adminBackup: return false
+        }
+    }
+
+    /// True for the `admin.*` methods, which only admin keys may call (PROTOCOL.md section 12).
+    public var isAdmin: Bool {
+        switch self {
+        case .adminStats, .adminSnapshot, .adminBackup: return true
+        default: return false
         }
     }
 }

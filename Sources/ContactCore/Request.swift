@@ -14,12 +14,14 @@ public enum Request: Sendable {
     case delete(DeleteRequest)
     /// `contacts.recordMessages`.
     case recordMessages(RecordMessagesRequest)
+    /// `stats`: figures about the project.
+    case stats
 
     /// True for the requests that may change stored data.
     public var isWrite: Bool {
         switch self {
         case .upsert, .delete, .recordMessages: return true
-        case .ping, .get, .list, .count: return false
+        case .ping, .get, .list, .count, .stats: return false
         }
     }
 
@@ -31,6 +33,10 @@ public enum Request: Sendable {
             return .ping
         case .count:
             return .count
+        case .stats:
+            return .stats
+        case .adminStats, .adminSnapshot, .adminBackup:
+            throw fields.failure("\(envelope.method.rawValue) is answered by the daemon, not by a project's store")
         case .get:
             return .get(id: try fields.externalID("id"))
         case .list:

@@ -57,6 +57,38 @@ extension PostgresStore {
         return writer.body
     }
 
+    /// The reply to `stats` (PROTOCOL.md section 5) from the project's rows: the same members as
+    /// the embedded store's, with bytes counted as the text PostgreSQL holds (profiles; keys and
+    /// remembered responses of keys not yet past 24 hours).
+    func stats(project: String, now: Timestamp) async throws -> [UInt8] {
+        let logger = self.logger
+        let cutoff = now.milliseconds - IdempotencyCache.Limits.standard.maxAgeMilliseconds
+        let figures = try await self.withConnection { connection in
+            var figures: (Int64, Int64, Int64, Int64) = (0, 0, 0, 0)
+            let rows = try await connection.query(
+                """
+                SELECT
+                    (SELECT count(*) FROM contactd_contacts WHERE project = \(project) AND id IS NOT NULL),
+                    (SELECT coalesce(sum(octet_length(profile)), 0)::bigint FROM contactd_contacts
+                        WHERE project = \(project) AND id IS NOT NULL),
+                    (SELECT count(*) FROM contactd_idempotency WHERE project = \(project) AND at >= \(cutoff)),
+                    (SELECT coalesce(sum(octet_length(key) + octet_length(response)), 0)::bigint
+                        FROM contactd_idempotency WHERE project = \(project) AND at >= \(cutoff))
+                """,
+                logger: logger
+            )
+            for try await row in rows.decode((Int64, Int64, Int64, Int64).self) { figures = row }
+            return figures
+        }
+        var writer = ResponseWriter(status: .ok, success: true)
+        writer.field("project", .string(project))
+        writer.field("contacts", .int(figures.0))
+        writer.field("idempotencyKeys", .int(figures.2))
+        writer.field("profileBytes", .int(figures.1))
+        writer.field("idempotencyBytes", .int(figures.3))
+        return writer.body
+    }
+
     /// The contacts `query` selects (it selects ``ContactRow/columns``).
     private func contacts(_ query: PostgresQuery) async throws -> [Contact] {
         let logger = self.logger

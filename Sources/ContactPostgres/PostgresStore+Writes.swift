@@ -75,7 +75,7 @@ extension PostgresStore {
         case .upsert(let upsert): return upsert.idempotencyKey
         case .delete(let delete): return delete.idempotencyKey
         case .recordMessages(let record): return record.idempotencyKey
-        case .ping, .get, .list, .count: return nil
+        case .ping, .get, .list, .count, .stats: return nil
         }
     }
 
@@ -89,7 +89,7 @@ extension PostgresStore {
             ids = delete.ids
         case .recordMessages(let record):
             for case .valid(let id, _) in record.messages { ids.append(id) }
-        case .ping, .get, .list, .count:
+        case .ping, .get, .list, .count, .stats:
             break
         }
         var unique: [String] = []

@@ -105,6 +105,8 @@ public final class PostgresStore: RequestStore, Service {
                 body = try await self.list(limit: limit, after: cursor?.after, project: project)
             case .count:
                 body = try await self.count(project: project)
+            case .stats:
+                body = try await self.stats(project: project, now: context.now)
             }
             return StoreReply(body: body, replayed: replayed, durability: .durable)
         } catch {

@@ -95,7 +95,11 @@ public final class ContactServer: Service {
             }
             return
         }
-        defer { self.connections.remove(connection) }
+        self.dispatcher.metrics.connectionOpened()
+        defer {
+            self.connections.remove(connection)
+            self.dispatcher.metrics.connectionClosed()
+        }
         connection.start()
         let dispatcher = self.dispatcher
         do {

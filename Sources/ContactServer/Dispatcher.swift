@@ -4,29 +4,57 @@ public import Logging
 import NIOCore
 
 /// Turns one request line into its reply: envelope, authentication, the method's fields, then
-/// the project's actor (PROTOCOL.md section 2's order of checks).
+/// the project's actor (PROTOCOL.md section 2's order of checks), or, for an admin key's
+/// `admin.*` method, ``AdminMethods``. Each request is counted once in ``metrics``.
 public struct Dispatcher: Sendable {
     private let store: any RequestStore
-    private let keys: KeyRing
+    private let keys: LiveKeys
     private let limits: ProtocolLimits
     private let ids: ContactIDGenerator
     private let logger: Logger
+    private let admin: AdminMethods
+    /// What the dispatcher counts.
+    public let metrics: RequestMetrics
 
-    /// A dispatcher serving `store` to holders of `keys`.
-    public init(store: any RequestStore, keys: KeyRing, limits: ProtocolLimits, ids: ContactIDGenerator, logger: Logger)
-    {
+    /// A dispatcher serving `store` to holders of `keys`; `admin` answers the `admin.*` methods
+    /// (by default: those of `store` when it is an ``AdministeredStore``, without backups).
+    public init(
+        store: any RequestStore,
+        keys: LiveKeys,
+        limits: ProtocolLimits,
+        ids: ContactIDGenerator,
+        logger: Logger,
+        metrics: RequestMetrics = RequestMetrics(),
+        admin: AdminMethods? = nil
+    ) {
         self.store = store
         self.keys = keys
         self.limits = limits
         self.ids = ids
         self.logger = logger
+        self.metrics = metrics
+        self.admin =
+            admin
+            ?? AdminMethods(
+                store: store as? any AdministeredStore,
+                metrics: metrics,
+                backupDirectory: nil,
+                logger: logger
+            )
+    }
+
+    /// A dispatcher serving `store` to holders of `keys`, which never change.
+    public init(store: any RequestStore, keys: KeyRing, limits: ProtocolLimits, ids: ContactIDGenerator, logger: Logger)
+    {
+        self.init(store: store, keys: LiveKeys(keys), limits: limits, ids: ids, logger: logger)
     }
 
     /// Remembers the last key a connection presented, so that a connection that sends the same
-    /// key many times pays for hashing it once.
+    /// key many times pays for hashing it once (until the keys are reloaded).
     public struct KeyCache: Sendable {
         fileprivate var key: [UInt8] = []
-        fileprivate var project: String?
+        fileprivate var grant: KeyGrant?
+        fileprivate var generation: UInt64 = 0
 
         /// An empty cache.
         public init() {}
@@ -34,6 +62,14 @@ public struct Dispatcher: Sendable {
 
     /// The reply to one frame.
     public func dispatch(_ frame: LineFrame, keyCache: inout KeyCache) async -> PendingReply {
+        let start = ContinuousClock.now
+        var method: Method?
+        let reply = await self.reply(to: frame, method: &method, keyCache: &keyCache)
+        self.metrics.record(method: method, reply: reply, since: start)
+        return reply
+    }
+
+    private func reply(to frame: LineFrame, method: inout Method?, keyCache: inout KeyCache) async -> PendingReply {
         switch frame {
         case .tooLong:
             return .ready(
@@ -48,6 +84,7 @@ public struct Dispatcher: Sendable {
                 let envelope = try buffer.withUnsafeReadableBytes { raw throws(RequestFailure) in
                     try RequestEnvelope.decode(raw)
                 }
+                method = envelope.method
                 return try await self.dispatch(envelope, keyCache: &keyCache)
             } catch {
                 return .ready(error.response)
@@ -62,10 +99,19 @@ public struct Dispatcher: Sendable {
         guard let key = envelope.apiKey else {
             return .ready(ResponseWriter(status: .ok, success: true).finished(requestId: envelope.requestId))
         }
-        let project = self.project(forKey: key, cache: &keyCache)
-        guard let project else {
+        guard let grant = self.grant(forKey: key, cache: &keyCache) else {
             self.logger.debug("unknown apiKey", metadata: ["key": "\(KeyRing.redacted(key))"])
             throw RequestFailure(.unauthorized, "unknown apiKey", requestId: envelope.requestId)
+        }
+        if let adminRequest = try self.adminRequest(envelope, grant: grant) {
+            return .ready(try await self.admin.answer(adminRequest, requestId: envelope.requestId))
+        }
+        guard let project = grant.project else {
+            throw RequestFailure(
+                .forbidden,
+                "this admin key names no project: it may call the admin.* methods only",
+                requestId: envelope.requestId
+            )
         }
         let request = try Request.decode(envelope, limits: self.limits)
         var fingerprint = Fingerprint(high: 0, low: 0)
@@ -102,14 +148,32 @@ public struct Dispatcher: Sendable {
         }
     }
 
-    private func project(forKey key: String, cache: inout KeyCache) -> String? {
-        let bytes = Array(key.utf8)
-        if let project = cache.project, KeyRing.constantTimeEqual(bytes, cache.key) { return project }
-        let project = self.keys.project(forKey: key)
-        if let project {
-            cache.key = bytes
-            cache.project = project
+    /// The checked `admin.*` request of `envelope`, nil for an ordinary method; 403 for a key
+    /// that is not an admin key.
+    private func adminRequest(_ envelope: RequestEnvelope, grant: KeyGrant) throws(RequestFailure) -> AdminRequest? {
+        guard envelope.method.isAdmin else { return nil }
+        guard grant.isAdmin else {
+            throw RequestFailure(
+                .forbidden,
+                "\(envelope.method.rawValue) needs an admin key (\"admin\": true in the keys file)",
+                requestId: envelope.requestId
+            )
         }
-        return project
+        return try AdminRequest.decode(envelope)
+    }
+
+    private func grant(forKey key: String, cache: inout KeyCache) -> KeyGrant? {
+        let bytes = Array(key.utf8)
+        let generation = self.keys.generation
+        if let grant = cache.grant, cache.generation == generation, KeyRing.constantTimeEqual(bytes, cache.key) {
+            return grant
+        }
+        let grant = self.keys.current.grant(forKey: key)
+        if let grant {
+            cache.key = bytes
+            cache.grant = grant
+            cache.generation = generation
+        }
+        return grant
     }
 }

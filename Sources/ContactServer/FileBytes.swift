@@ -21,4 +21,9 @@ public enum FileBytes {
             bytes.append(contentsOf: chunk[0..<count])
         }
     }
+
+    /// True when something exists at `path`.
+    public static func exists(_ path: String) -> Bool {
+        access(path, F_OK) == 0
+    }
 }

@@ -17,7 +17,7 @@ public struct KeyRing: Sendable {
 
     private struct Entry: Sendable {
         let digest: [UInt8]
-        let project: String
+        let grant: KeyGrant
         /// True when the keys file gave the key as its `sha256:` digest.
         let isDigest: Bool
     }
@@ -25,12 +25,16 @@ public struct KeyRing: Sendable {
     private let entries: [Entry]
 
     /// The projects that have at least one key, sorted.
-    public var projects: [String] { Array(Set(self.entries.map(\.project))).sorted() }
+    public var projects: [String] { Array(Set(self.entries.compactMap(\.grant.project))).sorted() }
+
+    /// The number of admin keys.
+    public var adminCount: Int { self.entries.count { $0.grant.isAdmin } }
 
     /// The number of keys.
     public var count: Int { self.entries.count }
 
-    /// Parses a keys file's text: a JSON object from key (or `sha256:<64 hex>`) to project name.
+    /// Parses a keys file's text: a JSON object from key (or `sha256:<64 hex>`) to a project name
+    /// or to an object `{"project": NAME, "admin": BOOL}` with at least one of the two.
     public init(json text: [UInt8], source: String) throws(LoadError) {
         let value: JSON
         do {
@@ -44,15 +48,7 @@ public struct KeyRing: Sendable {
         var entries: [Entry] = []
         for member in object.members {
             let key = member.key
-            guard case .string(let project) = member.value else {
-                throw LoadError(description: "\(source): the project of a key must be a string")
-            }
-            guard Self.isValidProjectName(project) else {
-                throw LoadError(
-                    description:
-                        "\(source): project name \(JSONWriter.string(.string(project))) must be 1 to 64 of A-Z a-z 0-9 _ -"
-                )
-            }
+            let grant = try KeyGrant(keysFileValue: member.value, source: source)
             if key.isEmpty { throw LoadError(description: "\(source): an API key must not be empty") }
             let digest: [UInt8]
             let isDigest = key.utf8.starts(with: "sha256:".utf8)
@@ -66,12 +62,12 @@ public struct KeyRing: Sendable {
                 digest = SHA256.hash(key.utf8)
             }
             if let earlier = entries.first(where: { Self.constantTimeEqual($0.digest, digest) }) {
-                let projects =
-                    earlier.project == project ? "project \(project)" : "projects \(earlier.project) and \(project)"
+                let (first, second) = (earlier.grant.description, grant.description)
+                let projects = first == second ? first : "\(first) and \(second)"
                 let forms = earlier.isDigest && isDigest ? "as two sha256: digests" : "plain and as its sha256: digest"
                 throw LoadError(description: "\(source): the same API key is given twice (\(forms)), for \(projects)")
             }
-            entries.append(Entry(digest: digest, project: project, isDigest: isDigest))
+            entries.append(Entry(digest: digest, grant: grant, isDigest: isDigest))
         }
         self.entries = entries
     }
@@ -84,12 +80,17 @@ public struct KeyRing: Sendable {
         return try KeyRing(json: bytes, source: path)
     }
 
-    /// The project `key` selects, or nil for an unknown key.
+    /// The project `key` selects, or nil for an unknown key or an admin key naming no project.
     public func project(forKey key: String) -> String? {
+        self.grant(forKey: key)?.project
+    }
+
+    /// What `key` may do, or nil for an unknown key.
+    public func grant(forKey key: String) -> KeyGrant? {
         let digest = SHA256.hash(key.utf8)
-        var match: String?
+        var match: KeyGrant?
         for entry in self.entries where Self.constantTimeEqual(entry.digest, digest) && match == nil {
-            match = entry.project
+            match = entry.grant
         }
         return match
     }

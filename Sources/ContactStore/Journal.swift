@@ -85,6 +85,8 @@ public final class Journal: ChangeLog {
         var writerSleeping = false
         /// Bytes in the current segment, counting records not yet written.
         var segmentBytes: Int
+        /// Bytes of the current segment that hold acknowledged records (set by the writer each turn).
+        var acknowledgedBytes = 0
         /// Bytes appended whose write has not completed.
         var pendingBytes = 0
         /// Tasks waiting for `pendingBytes` to fall below the limit.
@@ -148,9 +150,14 @@ public final class Journal: ChangeLog {
         self.mode = mode
         self.operations = operations
         self.pendingLimit = pendingLimit
-        self.state = Mutex(
-            State(nextSequence: lastSequence + 1, codec: codec, acknowledged: lastSequence, segmentBytes: segmentBytes)
+        var initial = State(
+            nextSequence: lastSequence + 1,
+            codec: codec,
+            acknowledged: lastSequence,
+            segmentBytes: segmentBytes
         )
+        initial.acknowledgedBytes = segmentBytes
+        self.state = Mutex(initial)
         DedicatedThread.start(name: "journal-\(shard)") {
             var writer = JournalWriter(
                 journal: self,
@@ -270,6 +277,12 @@ public final class Journal: ChangeLog {
     /// loop compares with its journal limit.
     public var segmentBytes: Int {
         self.state.withLock { $0.segmentBytes }
+    }
+
+    /// Bytes of the open segment that hold acknowledged records: a copy of that much of it holds
+    /// every acknowledged record of the segment and no other.
+    public var acknowledgedBytes: Int {
+        self.state.withLock { $0.acknowledgedBytes }
     }
 
     /// The ticket of the last record appended (0 when none ever was).

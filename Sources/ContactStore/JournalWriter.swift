@@ -138,9 +138,11 @@ struct JournalWriter {
         self.syncedBytes = self.writtenBytes
         self.lastSync = Self.now()
         let acknowledged = self.written
+        let healedBytes = self.writtenBytes
         let waiters = self.journal.state.withLock { state -> [Journal.Waiter] in
             state.failure = nil
             state.acknowledged = max(state.acknowledged, acknowledged)
+            state.acknowledgedBytes = healedBytes
             let snapshot = state
             let ready = state.waiters.filter { snapshot.status(of: $0.ticket) == .durable }
             state.waiters.removeAll { snapshot.status(of: $0.ticket) == .durable }
@@ -206,12 +208,14 @@ struct JournalWriter {
         case .no:
             guard force else { return nil }
         }
+        let started = Self.now()
         if let error = self.journal.operations.sync(self.fd) {
             return self.failure("fdatasync of", error)
         }
         self.synced = self.written
         self.syncedBytes = self.writtenBytes
         self.lastSync = Self.now()
+        FsyncTimings.shared.record(nanoseconds: self.lastSync - started)
         return nil
     }
 
@@ -244,6 +248,7 @@ struct JournalWriter {
         let (ready, failed, room, droppedRotations) = self.journal.state.withLock {
             state -> ([Journal.Waiter], [Journal.Waiter], [CheckedContinuation<Void, Never>], [Journal.Pending]) in
             state.acknowledged = max(state.acknowledged, acknowledged)
+            state.acknowledgedBytes = keptBytes
             state.pendingBytes = max(0, state.pendingBytes - taken)
             var dropped: [Journal.Pending] = []
             if let failure {

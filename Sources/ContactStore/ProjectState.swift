@@ -115,6 +115,8 @@ public struct ProjectState: Sendable {
             return self.get(id)
         case .list(let limit, let cursor):
             return self.list(limit: limit, after: cursor?.after)
+        case .stats:
+            return self.statsReply()
         case .count:
             var writer = ResponseWriter(status: .ok, success: true)
             writer.field("count", .int(Int64(self.contacts.count)))

@@ -25,7 +25,8 @@ struct ContactCtl: AsyncParsableCommand {
             """,
         subcommands: [
             PingCommand.self, UpsertCommand.self, ImportCommand.self, GetCommand.self, ListCommand.self,
-            ExportCommand.self, CountCommand.self, DeleteCommand.self, RecordMessageCommand.self,
+            ExportCommand.self, CountCommand.self, DeleteCommand.self, RecordMessageCommand.self, StatsCommand.self,
+            AdminCommand.self,
         ]
     )
 

@@ -2,16 +2,21 @@
 /// when standard error is a terminal.
 struct ProgressLine {
     private let enabled: Bool
+    private let activity: String
+    private let unit: String
     private let started = ContinuousClock.now
     private var lastDrawn: ContinuousClock.Instant?
     private var drawn = false
 
-    /// A progress line that draws when `enabled` (default: standard error is a terminal).
-    init(enabled: Bool = StandardStreams.errorIsTerminal) {
+    /// A progress line saying `activity: N of M unit done` that draws when `enabled` (default:
+    /// standard error is a terminal).
+    init(activity: String = "importing", unit: String = "rows", enabled: Bool = StandardStreams.errorIsTerminal) {
+        self.activity = activity
+        self.unit = unit
         self.enabled = enabled
     }
 
-    /// Shows `done` rows finished of `read` rows read.
+    /// Shows `done` finished of `read` read (or of the total, for an export).
     mutating func update(read: Int, done: Int) {
         guard self.enabled else { return }
         let now = ContinuousClock.now
@@ -20,7 +25,9 @@ struct ProgressLine {
         let elapsed = (now - self.started).components
         let seconds = Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18
         let rate = seconds > 0 ? Int(Double(done) / seconds) : 0
-        StandardStreams.writeError("\r\u{1B}[2Kimporting: \(done) of \(read) rows done (\(rate) rows/s)")
+        StandardStreams.writeError(
+            "\r\u{1B}[2K\(self.activity): \(done) of \(read) \(self.unit) done (\(rate) \(self.unit)/s)"
+        )
         self.drawn = true
     }
 

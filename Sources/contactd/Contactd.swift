@@ -18,14 +18,15 @@ import Glibc
 struct Contactd: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "contactd",
-        abstract: "Stores the contacts of many projects and serves the Notifuse Contacts API on a Unix socket."
+        abstract: "Stores the contacts of many projects and serves the Notifuse Contacts API on a Unix socket.",
+        subcommands: [CheckCommand.self]
     )
 
     @Option(help: "Unix socket to bind when not socket-activated.")
     var socket: String?
 
     @Option(help: "Data folder (journal, snapshots, default keys file); created when missing.")
-    var data: String
+    var data: String?
 
     @Option(help: "Keys file: a JSON object from API key to project (default DATA/keys.json, created on first start).")
     var keys: String?
@@ -66,11 +67,24 @@ struct Contactd: AsyncParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
 
+    @Option(help: "Folder that admin.backup writes backups into (admin.backup is refused without it).")
+    var backupDir: String?
+
+    @Option(help: "Unix socket serving Prometheus metrics to GET /metrics (mode 0660).")
+    var metrics: String?
+
+    @Option(help: "HOST:PORT serving Prometheus metrics to GET /metrics over TCP.")
+    var metricsListen: String?
+
     /// Parses the flags and runs; on a bad flag, prints the usage and then the reason as the last
     /// line on standard error (PROTOCOL.md section 10).
     static func main() async {
         do {
-            var command = try Self.parseAsRoot()
+            let arguments = Array(CommandLine.arguments.dropFirst())
+            // `check` has its own --data: parsed on its own so the daemon's --data does not take it.
+            var command: any ParsableCommand =
+                arguments.first == CheckCommand.configuration.commandName
+                ? try CheckCommand.parseAsRoot(Array(arguments.dropFirst())) : try Self.parseAsRoot(arguments)
             if let daemon = command as? Contactd {
                 try await daemon.run()
             } else {
@@ -99,6 +113,7 @@ struct Contactd: AsyncParsableCommand {
     }
 
     private func serve() async throws {
+        guard let data = self.data else { throw StartFailure("--data DIR is required") }
         guard let level = Logger.Level(rawValue: self.logLevel) else {
             throw StartFailure(
                 "--log-level \(self.logLevel) is not one of trace, debug, info, notice, warning, error, critical"
@@ -128,12 +143,32 @@ struct Contactd: AsyncParsableCommand {
             }
         }
 
+        var metricsEndpoints: [MetricsServer.Endpoint] = []
+        if let path = self.metrics { metricsEndpoints.append(.unix(path: path, mode: 0o660)) }
+        if let listen = self.metricsListen {
+            guard let endpoint = MetricsServer.parseListen(listen) else {
+                throw StartFailure("--metrics-listen \(listen) is not HOST:PORT (like 127.0.0.1:9464 or [::1]:9464)")
+            }
+            metricsEndpoints.append(endpoint)
+        }
+        if let backupDir = self.backupDir {
+            do {
+                try DataDirectory.createDirectory(backupDir)
+            } catch {
+                throw StartFailure("--backup-dir: \(error.message)")
+            }
+        }
+
         LoggingSystem.bootstrap { label in StderrLogHandler(label: label, level: level) }
         let logger = Logger(label: "contactd")
+        // Before anything records a metric: the request counters are made below.
+        let registry = metricsEndpoints.isEmpty ? nil : MetricsExporter.bootstrap()
+        let hangups = await UnixSignalsSequence(trapping: .sighup)
 
         DaemonSetup.raiseOpenFileLimit()
         DaemonSetup.returnLargeAllocations()
-        let keyRing = try DaemonSetup.loadKeys(explicitPath: self.keys, dataDirectory: self.data)
+        let (keyRing, keysPath) = try DaemonSetup.loadKeys(explicitPath: self.keys, dataDirectory: data)
+        let liveKeys = LiveKeys(keyRing)
         let source: ListeningSocket.Source
         do {
             if let inherited = try Systemd.inheritedSocket() {
@@ -163,7 +198,7 @@ struct Contactd: AsyncParsableCommand {
             } else {
                 backend = .embedded(
                     try await ContactStore.open(
-                        directory: self.data,
+                        directory: data,
                         shardCount: shardCount,
                         fsync: fsyncMode,
                         snapshotInterval: .seconds(self.snapshotInterval),
@@ -180,12 +215,20 @@ struct Contactd: AsyncParsableCommand {
             maxLineBytes: self.maxLineBytes,
             maxProfileBytes: self.maxProfileBytes
         )
+        let requestMetrics = RequestMetrics()
         let dispatcher = Dispatcher(
             store: backend.requestStore,
-            keys: keyRing,
+            keys: liveKeys,
             limits: limits,
             ids: ContactIDGenerator(),
-            logger: logger
+            logger: logger,
+            metrics: requestMetrics,
+            admin: AdminMethods(
+                store: backend.administeredStore,
+                metrics: requestMetrics,
+                backupDirectory: self.backupDir,
+                logger: logger
+            )
         )
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let server = ContactServer(
@@ -199,16 +242,39 @@ struct Contactd: AsyncParsableCommand {
                 Systemd.notify("READY=1")
             }
         )
-        let services = ServiceGroup(
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = backend.services(server: server).map {
+            .init(service: $0)
+        }
+        services.append(
+            .init(service: KeyReloadService(hangups: hangups, path: keysPath, keys: liveKeys, logger: logger))
+        )
+        if let registry {
+            let exporter = MetricsExporter(
+                registry: registry,
+                store: backend.administeredStore,
+                metrics: requestMetrics
+            )
+            services.append(
+                .init(
+                    service: MetricsServer(
+                        endpoints: metricsEndpoints,
+                        exporter: exporter,
+                        group: group,
+                        logger: logger
+                    )
+                )
+            )
+        }
+        let serviceGroup = ServiceGroup(
             configuration: .init(
-                services: backend.services(server: server).map { .init(service: $0) },
+                services: services,
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger
             )
         )
         var failure: (any Error)?
         do {
-            try await services.run()
+            try await serviceGroup.run()
         } catch {
             failure = error
         }

@@ -10,10 +10,11 @@ import Glibc
 enum DaemonSetup {
     /// The key ring from `explicitPath`, or from `DATA/keys.json`, created with one random key for
     /// project `default` (mode 0600, fsynced with its folder; the folder made 0700) when missing.
-    static func loadKeys(explicitPath: String?, dataDirectory: String) throws -> KeyRing {
+    /// Returns the ring and the file's path (which SIGHUP re-reads).
+    static func loadKeys(explicitPath: String?, dataDirectory: String) throws -> (KeyRing, path: String) {
         if let explicitPath {
             do {
-                return try KeyRing.load(path: explicitPath)
+                return (try KeyRing.load(path: explicitPath), explicitPath)
             } catch {
                 throw StartFailure(error.description)
             }
@@ -39,7 +40,7 @@ enum DaemonSetup {
             }
         }
         do {
-            return try KeyRing.load(path: path)
+            return (try KeyRing.load(path: path), path)
         } catch {
             throw StartFailure(error.description)
         }

@@ -18,6 +18,15 @@ enum StoreBackend {
         }
     }
 
+    /// The store's snapshot, backup and figures for `admin.*` and the metrics; nil for PostgreSQL,
+    /// which keeps its own (the admin methods answer that they are not available then).
+    var administeredStore: (any AdministeredStore)? {
+        switch self {
+        case .embedded(let store): return store
+        case .postgres: return nil
+        }
+    }
+
     /// The services to run beside `server`, in start order (graceful shutdown stops them in
     /// reverse: systemd pings, then the server, then the store's own).
     func services(server: ContactServer) -> [any Service] {

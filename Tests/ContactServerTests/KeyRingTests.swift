@@ -13,10 +13,25 @@ struct KeyRingTests {
         #expect(ring.project(forKey: "sha256:\(digest)") == nil)
     }
 
+    /// Object values: a project, an admin key, or both; a plain string is a project's key.
+    @Test func objectValuesGrantProjectsAndAdmin() throws {
+        let text = #"{"k1":"p1","k2":{"project":"p2"},"k3":{"admin":true},"k4":{"project":"p4","admin":true}}"#
+        let ring = try KeyRing(json: Array(text.utf8), source: "keys")
+        #expect(ring.grant(forKey: "k1") == KeyGrant(project: "p1", isAdmin: false))
+        #expect(ring.grant(forKey: "k2") == KeyGrant(project: "p2", isAdmin: false))
+        #expect(ring.grant(forKey: "k3") == KeyGrant(project: nil, isAdmin: true))
+        #expect(ring.grant(forKey: "k4") == KeyGrant(project: "p4", isAdmin: true))
+        #expect(ring.project(forKey: "k3") == nil)
+        #expect(ring.projects == ["p1", "p2", "p4"])
+        #expect(ring.adminCount == 2)
+        #expect(ring.count == 4)
+    }
+
     /// Empty keys, bad digests and bad project names are refused, naming the file.
     @Test(arguments: [
         #"{"":"p"}"#, #"{"sha256:abc":"p"}"#, #"{"k":"bad name"}"#, #"{"k":""}"#, #"{"k":1}"#, "[]", "{",
-        #"{"k":"\#(String(repeating: "a", count: 65))"}"#,
+        #"{"k":"\#(String(repeating: "a", count: 65))"}"#, #"{"k":{}}"#, #"{"k":{"admin":false}}"#,
+        #"{"k":{"admin":1}}"#, #"{"k":{"project":1}}"#, #"{"k":{"project":"p","x":true}}"#, #"{"k":[]}"#,
     ])
     func refusesBadFiles(text: String) {
         #expect(throws: KeyRing.LoadError.self) { try KeyRing(json: Array(text.utf8), source: "keys.json") }

@@ -52,10 +52,12 @@ package final class Daemon: @unchecked Sendable {
     /// - Parameters:
     ///   - arguments: extra flags (`--max-batch 3`, …).
     ///   - keys: the keys file's content; nil starts without `--keys`.
+    ///   - keysText: the keys file's text as it is (admin keys), in place of `keys`.
     ///   - directory: reuse a folder (restarts); a fresh one by default.
     package static func start(
         _ arguments: [String] = [],
         keys: [String: String]? = Daemon.defaultKeys,
+        keysText: String? = nil,
         directory: TemporaryDirectory? = nil,
         socketName: String = "contactd.sock"
     ) async throws -> Daemon {
@@ -63,7 +65,11 @@ package final class Daemon: @unchecked Sendable {
         let socketPath = directory.file(socketName)
         let dataPath = directory.file("data")
         var keysPath: String?
-        if let keys {
+        if let keysText {
+            let path = directory.file("keys.json")
+            try Data(keysText.utf8).write(to: URL(fileURLWithPath: path))
+            keysPath = path
+        } else if let keys {
             let path = directory.file("keys.json")
             let object = JSONObject(
                 uniqueMembers: keys.sorted { $0.key < $1.key }.map { .init(key: $0.key, value: .string($0.value)) }

@@ -15,6 +15,8 @@ package final class TestDaemon: Sendable {
     package static let key = "client-test-key-default"
     /// Key of project "other".
     package static let otherKey = "client-test-key-other"
+    /// An admin key naming no project (PROTOCOL.md section 12).
+    package static let adminKey = "client-test-key-admin"
 
     /// The folder holding everything (`contactctl` runs here to find its defaults).
     package var directory: String { self.folder.path }
@@ -41,7 +43,7 @@ package final class TestDaemon: Sendable {
         let daemon = TestDaemon(directory: try TemporaryDirectory(), arguments: flags)
         try FileManager.default.createDirectory(atPath: daemon.dataPath, withIntermediateDirectories: true)
         try FileManager.default.createDirectory(atPath: daemon.directory + "/run", withIntermediateDirectories: true)
-        let keys = #"{"\#(Self.key)":"default","\#(Self.otherKey)":"other"}"#
+        let keys = #"{"\#(Self.key)":"default","\#(Self.otherKey)":"other","\#(Self.adminKey)":{"admin":true}}"#
         _ = FileManager.default.createFile(
             atPath: daemon.dataPath + "/keys.json",
             contents: Data(keys.utf8),

@@ -105,6 +105,17 @@ struct ContactCtlTests {
         #expect(export.lines.count == 1205)
         #expect(export.lines.last?.contains(#""externalId":"e01204""#) == true)
         #expect(export.stdout == all.stdout)
+        #expect(export.stderr.isEmpty)  // no progress line when standard error is not a terminal
+        // On a terminal (script(1) gives it one), export draws "exporting: N of M contacts done".
+        let onTerminal = try await CtlRun.run(
+            ["-q", "-e", "-c", "\(Harness.contactctlBinary) export > export.jsonl", "/dev/null"],
+            in: daemon.directory,
+            executable: "/usr/bin/script"
+        )
+        #expect(onTerminal.status == 0, "\(onTerminal)")
+        #expect(onTerminal.stdout.contains("exporting: 1 of 1205 contacts done"), "\(onTerminal)")
+        let exported = try String(contentsOfFile: daemon.directory + "/export.jsonl", encoding: .utf8)
+        #expect(exported == export.stdout)
         let bad = try await CtlRun.run(["list", "--limit", "0"], in: daemon.directory)
         #expect(bad.status == 2)
     }

@@ -10,16 +10,17 @@ struct CtlRun: Sendable {
     /// Standard error.
     var stderr: String
 
-    /// Runs `contactctl arguments…` in `directory` (so that its defaults find `run/contactd.sock`
+    /// Runs `contactctl arguments…` (or `executable`) in `directory` (so that its defaults find `run/contactd.sock`
     /// and `data/keys.json` there), with `environment` added, standard input from `stdinPath`.
     static func run(
         _ arguments: [String],
         in directory: String,
         environment: [String: String] = [:],
-        stdinPath: String? = nil
+        stdinPath: String? = nil,
+        executable: String = Harness.contactctlBinary
     ) async throws -> CtlRun {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: Harness.contactctlBinary)
+        process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         process.currentDirectoryURL = URL(fileURLWithPath: directory)
         var env = ProcessInfo.processInfo.environment

@@ -60,6 +60,16 @@ struct CommandLineTests {
         BadStart(base, keys: #"{"k":"\#(String(repeating: "p", count: 65))"}"#, mentions: "keys.json"),
         BadStart(base, keys: #"{"sha256:abc":"p"}"#, mentions: "keys.json"),
         BadStart(base, keys: #"{"k":5}"#, mentions: "keys.json"),
+        BadStart(base, keys: #"{"k":{}}"#, mentions: "needs a project"),
+        BadStart(base, keys: #"{"k":{"admin":false}}"#, mentions: "needs a project"),
+        BadStart(base, keys: #"{"k":{"admin":"yes"}}"#, mentions: "admin of a key must be a boolean"),
+        BadStart(base, keys: #"{"k":{"project":"p","role":"x"}}"#, mentions: "unknown member \"role\""),
+        BadStart(base, keys: #"{"k":{"project":"bad name","admin":true}}"#, mentions: "bad name"),
+        BadStart(base + ["--metrics-listen", "9464"], mentions: "--metrics-listen"),
+        BadStart(base + ["--metrics-listen", "127.0.0.1:0"], mentions: "--metrics-listen"),
+        BadStart(base + ["--metrics-listen", "127.0.0.1:65536"], mentions: "--metrics-listen"),
+        BadStart(base + ["--metrics-listen", ":9464"], mentions: "--metrics-listen"),
+        BadStart(base + ["--metrics", "KEYS"], mentions: "is not a socket"),
         BadStart(
             ["--socket", "/tmp/" + String(repeating: "s", count: 120), "--data", "DATA", "--keys", "KEYS"],
             mentions: "socket"
