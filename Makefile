@@ -61,8 +61,11 @@ lint:
 format:
 	$(SWIFT) format --in-place --recursive $(FORMATTED)
 
+## The PostgreSQL tests (two daemons, thousands of transactions) run after the rest, on their own, so
+## that their load does not slow the timing-bounded tests of the other targets.
 test-swift:
-	$(SWIFT) test --skip-build --parallel --num-workers 2
+	$(SWIFT) test --skip-build --parallel --num-workers 2 --skip PostgresStoreTests
+	$(SWIFT) test --skip-build --parallel --num-workers 2 --filter PostgresStoreTests
 
 test-python: $(VENV)/.installed
 	$(VENV)/bin/python -m pytest -q Tests/python

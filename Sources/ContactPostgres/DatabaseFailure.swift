@@ -27,9 +27,15 @@ struct DatabaseFailure {
         self.postgresError?.serverInfo?[.sqlState]
     }
 
-    /// True when the server answered with an error (as opposed to an unreachable server).
-    var isServerError: Bool {
-        self.postgresError?.code == .server
+    /// True when the server answered and refused (an error, TLS it does not offer, an
+    /// authentication this client cannot do), as opposed to a server that cannot be reached:
+    /// trying again would not help.
+    var isRefusal: Bool {
+        guard let code = self.postgresError?.code else { return false }
+        let refusals: [PSQLError.Code] = [
+            .server, .sslUnsupported, .unsupportedAuthMechanism, .authMechanismRequiresPassword, .saslError,
+        ]
+        return refusals.contains(code)
     }
 
     /// True for a deadlock or serialisation failure: the transaction was rolled back and may run again.
@@ -48,6 +54,7 @@ struct DatabaseFailure {
                 let state = info[.sqlState] ?? "?"
                 return "PostgreSQL refused: \(info[.message] ?? "error") (SQLSTATE \(state))"
             }
+            if self.isRefusal { return "PostgreSQL refused the connection (\(psql.code))" }
             return "PostgreSQL cannot be reached (\(psql.code)); contactd reconnects by itself"
         }
         return "PostgreSQL cannot be reached (\(self.error)); contactd reconnects by itself"

@@ -34,7 +34,8 @@ public final class PostgresStore: RequestStore, Service {
     /// waits at most `connectionWait` for a connection.
     ///
     /// Connects once to create or upgrade the schema. Throws when the server refuses (wrong
-    /// password, no such database, a schema newer than this daemon's); a server that cannot be
+    /// password, no such database, no TLS where `sslmode` requires it, a schema newer than this
+    /// daemon's); a server that cannot be
     /// reached yet is logged and the schema is made by the first request that reaches it.
     public static func open(
         url: PostgresURL,
@@ -65,7 +66,7 @@ public final class PostgresStore: RequestStore, Service {
             store.schemaReady.store(true, ordering: .releasing)
         } catch {
             let failure = DatabaseFailure(error: error)
-            if failure.isServerError || error is StoreError {
+            if failure.isRefusal || error is StoreError {
                 throw StoreError(.io, "\(url.redacted): \(failure.message)")
             }
             logger.warning(

@@ -1,5 +1,6 @@
 import ContactCore
 import ContactdTesting
+import Foundation
 import Testing
 
 /// PROTOCOL.md section 13: the contract's own examples of section 5, through `--store`.
@@ -93,5 +94,18 @@ struct PostgresContractTests {
             #"{"method":"contacts.delete","apiKey":"\#(Daemon.keyA)","idempotencyKey":"k1","ids":["i"]}"#
         #expect(try await client.request(other).isRefusal(409, "Conflict"))
         #expect(try await client.get("i").profile == (try json(#"{"id":"i","n":1}"#)))
+    }
+
+    /// With `--store`, SIGTERM stops the daemon cleanly (exit 0) and `--data` gets no journal or
+    /// snapshot: the contacts are in the database, where a new daemon finds them.
+    @Test func sigtermStopsCleanlyAndDataHoldsNoJournal() async throws {
+        let url = try await PostgresCluster.shared().createDatabase()
+        let daemon = try await Daemon.start(store: url)
+        try await daemon.connect().insert(["kept"])
+        #expect(try await daemon.stop() == .exited(0), "\(daemon.stderr)")
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: daemon.dataPath)) ?? []
+        #expect(files.isEmpty, "\(files)")
+        let next = try await Daemon.start(store: url)
+        #expect(try await next.connect().listAllIds() == ["kept"])
     }
 }
