@@ -19,41 +19,38 @@ struct CtlRun: Sendable {
         stdinPath: String? = nil,
         executable: String = Harness.contactctlBinary
     ) async throws -> CtlRun {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.currentDirectoryURL = URL(fileURLWithPath: directory)
-        var env = ProcessInfo.processInfo.environment
-        env["CONTACTD_SOCKET"] = nil
-        env["CONTACTD_API_KEY"] = nil
-        env.merge(environment) { _, new in new }
-        process.environment = env
+        // The test process's own settings never reach contactctl; `environment` adds the test's.
+        var inherited = Harness.childEnvironment()
+        inherited["CONTACTD_SOCKET"] = nil
+        inherited["CONTACTD_API_KEY"] = nil
+        inherited.merge(environment) { _, new in new }
         let tag = UUID().uuidString.prefix(8)
         let outPath = directory + "/ctl-\(tag).out"
         let errPath = directory + "/ctl-\(tag).err"
-        _ = FileManager.default.createFile(atPath: outPath, contents: nil)
-        _ = FileManager.default.createFile(atPath: errPath, contents: nil)
-        let out = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
-        let err = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput =
-            try stdinPath.map { try FileHandle(forReadingFrom: URL(fileURLWithPath: $0)) }
-            ?? FileHandle.nullDevice
-        try process.run()
-        let pid = process.processIdentifier
-        let deadline = ContinuousClock.now + .seconds(60)
-        while process.isRunning {
-            if ContinuousClock.now > deadline {
-                process.terminate()
-                throw HarnessError("contactctl \(arguments) (pid \(pid)) still runs after 60 s")
-            }
-            try await Task.sleep(for: .milliseconds(5))
+        // Started with posix_spawn and reaped with waitpid on its own pid (Foundation's Process
+        // was seen to miss a child's exit under load and hang the test). The shell enters
+        // `directory` and then becomes contactctl.
+        let process = try ChildProcess.spawn(
+            "/bin/sh",
+            ["-c", #"cd "$0" && exec "$@""#, directory, executable] + arguments,
+            environment: inherited,
+            stdinPath: stdinPath ?? "/dev/null",
+            stdoutPath: outPath,
+            stderrPath: errPath
+        )
+        let status: ChildExitStatus
+        do {
+            status = try await process.wait(timeout: .seconds(60))
+        } catch {
+            throw HarnessError("contactctl \(arguments) (pid \(process.pid)) still runs after 60 s")
         }
-        try out.close()
-        try err.close()
+        let code: Int32
+        switch status {
+        case .exited(let exit): code = exit
+        case .signaled(let signal): code = 128 + signal
+        }
         let run = CtlRun(
-            status: process.terminationStatus,
+            status: code,
             stdout: try String(contentsOfFile: outPath, encoding: .utf8),
             stderr: try String(contentsOfFile: errPath, encoding: .utf8)
         )
