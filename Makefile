@@ -82,11 +82,12 @@ test-units:
 
 ## ContactCore micro-benchmarks, then contactd against Redis on the same workload: docs/BENCHMARKS.md,
 ## docs/bench.json and the plot docs/bench.svg (drawn by scripts/bench-plot, plain Python).
-bench: bench-deps
+bench: deps bench-deps
 	$(SWIFT) build -c release --product contactd
 	$(SWIFT) build -c release --product contactd-bench
 	./scripts/bench-core
 	./scripts/bench
+	./scripts/bench-postgres | tee docs/bench-postgres.md
 
 ## perf profile of a release contactd under the bench's upserts (installs linux-perf, or valgrind as a fallback).
 bench-profile:
