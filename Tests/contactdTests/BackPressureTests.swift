@@ -20,6 +20,37 @@ struct BackPressureTests {
             + "\n"
     }
 
+    /// Stores contact "big" (a 16 KB profile) in project alpha, so that ``bigGet(_:)`` replies are large.
+    static func storeBig(_ client: Client) async throws {
+        let big = String(repeating: "b", count: 16_000)
+        #expect(try await client.upsert(#"{"id":"big","profile":{"$set":{"blob":"\#(big)"}}}"#).success == true)
+    }
+
+    /// Reads `count` replies on `client`, recording an issue at the first one that does not come
+    /// (`about` says whose) or does not carry the requestId of request `index` as ``request(_:)``
+    /// and ``bigGet(_:)`` number them; with `slowly`, pauses that long after every tenth reply.
+    static func expectRepliesInOrder(
+        on client: Client,
+        count: Int,
+        about: String,
+        slowly: Duration? = nil
+    ) async throws {
+        for index in 0..<count {
+            let line: String
+            do {
+                line = try await client.readLine()
+            } catch {
+                Issue.record("\(about): reply \(index) of \(count): \(error)")
+                return
+            }
+            if !line.contains(String(format: "\"requestId\":\"%08d", index)) {
+                Issue.record("\(about): reply \(index) of \(count) out of order: \(line.prefix(80))")
+                return
+            }
+            if let slowly, index % 10 == 0 { try await pause(slowly) }
+        }
+    }
+
     /// Writes requests without reading until `limit` bytes are taken or the server has taken
     /// nothing for `stall`; returns how many complete requests were sent (every request built by
     /// `request` must have the same length).
@@ -78,19 +109,11 @@ struct BackPressureTests {
         }
         // The greedy client is still fully served once it reads.
         greedy.shutdownWrite()
-        for index in 0..<flood.requests {
-            let line: String
-            do {
-                line = try await greedy.readLine()
-            } catch {
-                Issue.record("greedy reply \(index) of \(flood.requests) (\(flood.bytes) bytes sent): \(error)")
-                break
-            }
-            if !line.contains(String(format: "\"requestId\":\"%08d", index)) {
-                Issue.record("reply \(index) out of order: \(line.prefix(80))")
-                break
-            }
-        }
+        try await Self.expectRepliesInOrder(
+            on: greedy,
+            count: flood.requests,
+            about: "greedy client (\(flood.bytes) bytes sent)"
+        )
     }
 
     /// A client that sends its requests, ends its output at once and then reads slowly gets every
@@ -98,23 +121,12 @@ struct BackPressureTests {
     @Test func halfClosedSlowReaderGetsEveryReply() async throws {
         let daemon = try await Daemon.start()
         let client = try daemon.connect()
-        let big = String(repeating: "b", count: 16_000)
-        #expect(try await client.upsert(#"{"id":"big","profile":{"$set":{"blob":"\#(big)"}}}"#).success == true)
+        try await Self.storeBig(client)
         let count = 150
         try await client.send((0..<count).map(Self.bigGet).joined())
         client.shutdownWrite()
         try await pause(.milliseconds(300))
-        for index in 0..<count {
-            let line: String
-            do {
-                line = try await client.readLine()
-            } catch {
-                Issue.record("reply \(index) of \(count): \(error)")
-                return
-            }
-            #expect(line.contains(String(format: "\"requestId\":\"%08d", index)))
-            if index % 10 == 0 { try await pause(.milliseconds(20)) }
-        }
+        try await Self.expectRepliesInOrder(on: client, count: count, about: "slow reader", slowly: .milliseconds(20))
         #expect(try await client.readLineOrEnd() == nil)
     }
 
@@ -122,8 +134,7 @@ struct BackPressureTests {
     @Test func memoryStaysBoundedWhileAClientDoesNotRead() async throws {
         let daemon = try await Daemon.start()
         let warmup = try daemon.connect()
-        let big = String(repeating: "b", count: 16_000)
-        #expect(try await warmup.upsert(#"{"id":"big","profile":{"$set":{"blob":"\#(big)"}}}"#).success == true)
+        try await Self.storeBig(warmup)
         for _ in 0..<200 { _ = try await warmup.get("big") }
         let baseline = try daemon.process.residentKilobytes()
         let greedy = try daemon.connect()
@@ -137,12 +148,6 @@ struct BackPressureTests {
         #expect(try await warmup.pings())
 
         // Reading resumes the conversation: every complete request is answered, in order.
-        for index in 0..<flood.requests {
-            let line = try await greedy.readLine()
-            if !line.contains(String(format: "\"requestId\":\"%08d", index)) {
-                Issue.record("reply \(index) of \(flood.requests) wrong: \(line.prefix(80))")
-                break
-            }
-        }
+        try await Self.expectRepliesInOrder(on: greedy, count: flood.requests, about: "greedy client")
     }
 }

@@ -106,8 +106,7 @@ struct ShutdownTests {
     @Test func halfClosedNonReadingClientDelaysShutdownAtMostTenSeconds() async throws {
         let daemon = try await Daemon.start()
         let client = try daemon.connect()
-        let big = String(repeating: "b", count: 16_000)
-        #expect(try await client.upsert(#"{"id":"big","profile":{"$set":{"blob":"\#(big)"}}}"#).success == true)
+        try await BackPressureTests.storeBig(client)
         try await client.send((0..<60).map(BackPressureTests.bigGet).joined())
         client.shutdownWrite()
         try await pause(.milliseconds(500))
