@@ -9,7 +9,10 @@ extension UpdateEngine {
     /// returns the new profile's compact text: the same bytes and the same errors as parsing
     /// `stored`, calling ``apply(_:to:context:)`` and taking its `serialized`.
     ///
-    /// The cost follows the members the operators reach, not the whole profile. The top level is
+    /// An update of top-level members only (`$set`, `$setOnInsert`, `$unset`, `$inc`,
+    /// `$currentDate`, a plain `$push`, no dotted path, not `id`) is applied in one pass over the
+    /// stored bytes, whatever the profile's size (``applyFlat(_:toStored:context:)``). For any
+    /// other update the cost follows the members the operators reach, not the whole profile. The top level is
     /// scanned once (member name → byte range). A member that no operator path starts with is a
     /// placeholder the engine never looks at (named "", its value a NaN whose payload is its byte
     /// range) and is written back by copying its bytes. A member that a `$set`, `$unset` or `$currentDate` of
@@ -31,6 +34,9 @@ extension UpdateEngine {
         context: UpdateContext,
         parsingBelow: Int = UpdateEngine.storedScanMinimumBytes
     ) throws(UpdateError) -> [UInt8]? {
+        if let flat = stored.withUnsafeBufferPointer({ self.applyFlat(operators, toStored: $0, context: context) }) {
+            return flat
+        }
         if stored.count < parsingBelow {
             guard case .object(let profile)? = try? JSONParser.parse(stored) else { return nil }
             return try self.apply(operators, to: profile, context: context).serialized
@@ -238,7 +244,7 @@ enum StoredProfile {
     }
 
     /// The end of the value starting at `start` (compact text), or nil.
-    private static func skipValue(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Int? {
+    static func skipValue(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Int? {
         guard start < bytes.count else { return nil }
         switch bytes[start] {
         case UInt8(ascii: "\""):

@@ -251,8 +251,14 @@ public struct ProjectState: Sendable {
                                 .serialized
                         }
                     } else {
-                        let profile = Contact.initialProfile(externalId: id)
-                        serialized = try UpdateEngine.apply(operators, to: profile, context: updateContext).serialized
+                        // A new contact's profile is `{"id": id}`; as text, the flat path takes most inserts.
+                        let initial = JSONWriter.serialize(.object(Contact.initialProfile(externalId: id)))
+                        if let inserted = try UpdateEngine.apply(operators, toStored: initial, context: updateContext) {
+                            serialized = inserted
+                        } else {
+                            let profile = Contact.initialProfile(externalId: id)
+                            serialized = try UpdateEngine.apply(operators, to: profile, context: updateContext).serialized
+                        }
                     }
                 } catch {
                     failed.append(id)
@@ -295,7 +301,8 @@ public struct ProjectState: Sendable {
     /// `bytes` in an array of exactly its size: a profile is kept for a long time, and the
     /// writer's buffer has up to twice the capacity it needs.
     private static func compact(_ bytes: [UInt8]) -> [UInt8] {
-        guard bytes.capacity > bytes.count else { return bytes }
+        // An array made for its count holds up to 23 bytes of the allocator's rounding: kept.
+        guard bytes.capacity > bytes.count + 24 else { return bytes }
         return bytes.withUnsafeBufferPointer { Array($0) }
     }
 
