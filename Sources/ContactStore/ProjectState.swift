@@ -257,7 +257,8 @@ public struct ProjectState: Sendable {
                             serialized = inserted
                         } else {
                             let profile = Contact.initialProfile(externalId: id)
-                            serialized = try UpdateEngine.apply(operators, to: profile, context: updateContext).serialized
+                            serialized = try UpdateEngine.apply(operators, to: profile, context: updateContext)
+                                .serialized
                         }
                     }
                 } catch {
