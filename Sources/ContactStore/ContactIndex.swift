@@ -17,11 +17,72 @@ public struct ContactIndex: Sendable {
         public let found: Bool
     }
 
-    /// One page: its contacts and, in a separate dense array, their external ids, so that a
-    /// binary search touches a few cache lines instead of one contact per step.
+    /// One page: its contacts and, in two dense arrays, the first 16 bytes of their external ids
+    /// as integers (``SortKey``), so that a binary search touches a few cache lines of 8-byte
+    /// entries instead of one contact per step; the contact's own id settles longer equal prefixes.
     private struct Page: Sendable {
-        var keys: [SortKey]
+        var highs: [UInt64]
+        var lows: [UInt64]
         var contacts: [Contact]
+
+        init(_ contact: Contact, key: SortKey) {
+            self.highs = [key.high]
+            self.lows = [key.low]
+            self.contacts = [contact]
+        }
+
+        init(highs: ArraySlice<UInt64>, lows: ArraySlice<UInt64>, contacts: ArraySlice<Contact>) {
+            self.highs = Array(highs)
+            self.lows = Array(lows)
+            self.contacts = Array(contacts)
+        }
+
+        /// The key of the contact at `slot`.
+        func key(at slot: Int) -> SortKey {
+            SortKey(high: self.highs[slot], low: self.lows[slot], id: self.contacts[slot].externalId)
+        }
+
+        mutating func insert(_ contact: Contact, key: SortKey, at slot: Int) {
+            self.highs.insert(key.high, at: slot)
+            self.lows.insert(key.low, at: slot)
+            self.contacts.insert(contact, at: slot)
+        }
+
+        @discardableResult
+        mutating func remove(at slot: Int) -> Contact {
+            self.highs.remove(at: slot)
+            self.lows.remove(at: slot)
+            return self.contacts.remove(at: slot)
+        }
+
+        mutating func removeSubrange(from slot: Int) {
+            self.highs.removeSubrange(slot...)
+            self.lows.removeSubrange(slot...)
+            self.contacts.removeSubrange(slot...)
+        }
+
+        /// The first slot whose contact's id does not sort before `key`.
+        func lowerBound(of key: SortKey) -> Int {
+            self.highs.withUnsafeBufferPointer { highs in
+                self.lows.withUnsafeBufferPointer { lows in
+                    var first = 0
+                    var last = highs.count
+                    while first < last {
+                        let middle = (first + last) / 2
+                        let before: Bool
+                        if highs[middle] != key.high {
+                            before = highs[middle] < key.high
+                        } else if lows[middle] != key.low {
+                            before = lows[middle] < key.low
+                        } else {
+                            before = ExternalID.compare(self.contacts[middle].externalId, key.id) < 0
+                        }
+                        if before { first = middle + 1 } else { last = middle }
+                    }
+                    return first
+                }
+            }
+        }
     }
 
     private var pages: [Page] = []
@@ -58,7 +119,7 @@ public struct ContactIndex: Sendable {
             return
         }
         if self.pages.isEmpty {
-            self.pages.append(Page(keys: [SortKey(contact.externalId)], contacts: [contact]))
+            self.pages.append(Page(contact, key: SortKey(contact.externalId)))
             self.lastKeys.append(SortKey(contact.externalId))
             self.count = 1
             return
@@ -70,21 +131,20 @@ public struct ContactIndex: Sendable {
             slot = self.pages[page].contacts.count
         }
         let key = SortKey(contact.externalId)
-        self.pages[page].keys.insert(key, at: slot)
-        self.pages[page].contacts.insert(contact, at: slot)
-        if slot == self.pages[page].keys.count - 1 { self.lastKeys[page] = key }
+        self.pages[page].insert(contact, key: key, at: slot)
+        if slot == self.pages[page].contacts.count - 1 { self.lastKeys[page] = key }
         self.count += 1
         if self.pages[page].contacts.count > Self.pageCapacity {
             let half = Self.pageCapacity / 2
             let upper = Page(
-                keys: Array(self.pages[page].keys[half...]),
-                contacts: Array(self.pages[page].contacts[half...])
+                highs: self.pages[page].highs[half...],
+                lows: self.pages[page].lows[half...],
+                contacts: self.pages[page].contacts[half...]
             )
-            self.pages[page].keys.removeSubrange(half...)
-            self.pages[page].contacts.removeSubrange(half...)
+            self.pages[page].removeSubrange(from: half)
             self.pages.insert(upper, at: page + 1)
-            self.lastKeys.insert(upper.keys[upper.keys.count - 1], at: page + 1)
-            self.lastKeys[page] = self.pages[page].keys[half - 1]
+            self.lastKeys.insert(upper.key(at: upper.contacts.count - 1), at: page + 1)
+            self.lastKeys[page] = self.pages[page].key(at: half - 1)
         }
     }
 
@@ -93,14 +153,13 @@ public struct ContactIndex: Sendable {
     public mutating func remove(_ externalId: String) -> Contact? {
         let position = self.position(of: externalId)
         guard position.found else { return nil }
-        self.pages[position.page].keys.remove(at: position.slot)
-        let removed = self.pages[position.page].contacts.remove(at: position.slot)
+        let removed = self.pages[position.page].remove(at: position.slot)
         self.count -= 1
-        if self.pages[position.page].keys.isEmpty {
+        if self.pages[position.page].contacts.isEmpty {
             self.pages.remove(at: position.page)
             self.lastKeys.remove(at: position.page)
-        } else if position.slot == self.pages[position.page].keys.count {
-            self.lastKeys[position.page] = self.pages[position.page].keys[position.slot - 1]
+        } else if position.slot == self.pages[position.page].contacts.count {
+            self.lastKeys[position.page] = self.pages[position.page].key(at: position.slot - 1)
         }
         return removed
     }
@@ -142,9 +201,11 @@ public struct ContactIndex: Sendable {
         let key = SortKey(externalId)
         let page = Self.lowerBound(of: key, in: self.lastKeys)
         guard page < self.pages.count else { return Position(page: page, slot: 0, found: false) }
-        let keys = self.pages[page].keys
-        let slot = Self.lowerBound(of: key, in: keys)
-        let found = slot < keys.count && keys[slot].compare(key) == 0
+        let slot = self.pages[page].lowerBound(of: key)
+        let found =
+            slot < self.pages[page].contacts.count && self.pages[page].highs[slot] == key.high
+            && self.pages[page].lows[slot] == key.low
+            && ExternalID.compare(self.pages[page].contacts[slot].externalId, key.id) == 0
         return Position(page: page, slot: slot, found: found)
     }
 
@@ -172,6 +233,12 @@ private struct SortKey: Sendable {
     let high: UInt64
     let low: UInt64
     let id: String
+
+    init(high: UInt64, low: UInt64, id: String) {
+        self.high = high
+        self.low = low
+        self.id = id
+    }
 
     init(_ id: String) {
         var high: UInt64 = 0
