@@ -3,6 +3,8 @@
 extension UpdateEngine {
     /// The most fields an update may have for ``applyFlat(_:toStored:context:)`` to take it.
     static let flatFieldLimit = 16
+    /// A scratch buffer larger than this is not kept for the next update.
+    static let scratchLimit = 1 << 20
 
     /// One field of a flat update.
     private struct FlatField {
@@ -26,10 +28,14 @@ extension UpdateEngine {
     /// whenever the update would fail (a check, a stored value of the wrong type, an overflow,
     /// the size limit): the general path then gives the result or the error. For every update it
     /// takes it gives the bytes the general path gives.
+    ///
+    /// The text is written into `scratch` (kept for the next call) and returned as an array of
+    /// its own size, which a store keeps as it is.
     static func applyFlat(
         _ operators: JSONObject,
         toStored stored: UnsafeBufferPointer<UInt8>,
-        context: UpdateContext
+        context: UpdateContext,
+        scratch: inout [UInt8]
     ) -> [UInt8]? {
         withUnsafeTemporaryAllocation(of: FlatField.self, capacity: self.flatFieldLimit) { fields in
             var count = 0
@@ -75,11 +81,16 @@ extension UpdateEngine {
                     count += 1
                 }
             }
-            return self.writeFlat(
-                UnsafeMutableBufferPointer(rebasing: fields[0..<count]),
-                stored: stored,
-                context: context
-            )
+            scratch.removeAll(keepingCapacity: scratch.capacity <= Self.scratchLimit)
+            guard
+                self.writeFlat(
+                    UnsafeMutableBufferPointer(rebasing: fields[0..<count]),
+                    stored: stored,
+                    context: context,
+                    into: &scratch
+                )
+            else { return nil }
+            return scratch.withUnsafeBufferPointer { Array($0) }
         }
     }
 
@@ -87,32 +98,32 @@ extension UpdateEngine {
     private static func writeFlat(
         _ fields: UnsafeMutableBufferPointer<FlatField>,
         stored: UnsafeBufferPointer<UInt8>,
-        context: UpdateContext
-    ) -> [UInt8]? {
+        context: UpdateContext,
+        into out: inout [UInt8]
+    ) -> Bool {
         let count = stored.count
-        guard count >= 2, stored[0] == UInt8(ascii: "{") else { return nil }
-        var out: [UInt8] = []
+        guard count >= 2, stored[0] == UInt8(ascii: "{") else { return false }
         out.reserveCapacity(count + 64)
         out.append(UInt8(ascii: "{"))
         var wrote = false
         var position = 1
         if stored[1] == UInt8(ascii: "}") {
-            guard count == 2 else { return nil }
+            guard count == 2 else { return false }
         } else {
             while true {
                 let memberStart = position
-                guard position < count, stored[position] == UInt8(ascii: "\"") else { return nil }
+                guard position < count, stored[position] == UInt8(ascii: "\"") else { return false }
                 position += 1
                 let nameStart = position
                 while position < count, stored[position] != UInt8(ascii: "\"") {
-                    if stored[position] == UInt8(ascii: "\\") { return nil }
+                    if stored[position] == UInt8(ascii: "\\") { return false }
                     position += 1
                 }
-                guard position + 1 < count, stored[position + 1] == UInt8(ascii: ":") else { return nil }
+                guard position + 1 < count, stored[position + 1] == UInt8(ascii: ":") else { return false }
                 let name = UnsafeBufferPointer(rebasing: stored[nameStart..<position])
                 let valueStart = position + 2
                 guard let valueEnd = StoredProfile.skipValue(stored, from: valueStart), valueEnd < count else {
-                    return nil
+                    return false
                 }
                 position = valueEnd
                 let field = Self.flatField(named: name, in: fields)
@@ -137,13 +148,13 @@ extension UpdateEngine {
                             argument: fields[field].argument,
                             path: UpdatePath(fields[field].key)
                         )
-                    else { return nil }
+                    else { return false }
                     if wrote { out.append(UInt8(ascii: ",")) }
                     out.append(contentsOf: UnsafeBufferPointer(rebasing: stored[memberStart..<valueStart]))
                     JSONWriter.write(sum, into: &out)
                     wrote = true
                 case .push?:
-                    guard let field, stored[valueStart] == UInt8(ascii: "[") else { return nil }
+                    guard let field, stored[valueStart] == UInt8(ascii: "[") else { return false }
                     if wrote { out.append(UInt8(ascii: ",")) }
                     out.append(contentsOf: UnsafeBufferPointer(rebasing: stored[memberStart..<(valueEnd - 1)]))
                     if valueEnd - valueStart > 2 { out.append(UInt8(ascii: ",")) }
@@ -151,17 +162,17 @@ extension UpdateEngine {
                     out.append(UInt8(ascii: "]"))
                     wrote = true
                 case .some:
-                    guard let field else { return nil }
+                    guard let field else { return false }
                     if wrote { out.append(UInt8(ascii: ",")) }
                     out.append(contentsOf: UnsafeBufferPointer(rebasing: stored[memberStart..<valueStart]))
                     JSONWriter.write(fields[field].argument, into: &out)
                     wrote = true
                 }
                 if stored[position] == UInt8(ascii: "}") {
-                    guard position == count - 1 else { return nil }
+                    guard position == count - 1 else { return false }
                     break
                 }
-                guard stored[position] == UInt8(ascii: ",") else { return nil }
+                guard stored[position] == UInt8(ascii: ",") else { return false }
                 position += 1
             }
         }
@@ -181,8 +192,7 @@ extension UpdateEngine {
             wrote = true
         }
         out.append(UInt8(ascii: "}"))
-        guard out.count <= context.maxProfileBytes else { return nil }
-        return out
+        return out.count <= context.maxProfileBytes
     }
 
     /// The index of the field whose key has the bytes of `name`.

@@ -34,7 +34,28 @@ extension UpdateEngine {
         context: UpdateContext,
         parsingBelow: Int = UpdateEngine.storedScanMinimumBytes
     ) throws(UpdateError) -> [UInt8]? {
-        if let flat = stored.withUnsafeBufferPointer({ self.applyFlat(operators, toStored: $0, context: context) }) {
+        var scratch: [UInt8] = []
+        return try self.apply(
+            operators,
+            toStored: stored,
+            context: context,
+            parsingBelow: parsingBelow,
+            scratch: &scratch
+        )
+    }
+
+    /// ``apply(_:toStored:context:parsingBelow:)``, writing through `scratch`, a buffer the caller
+    /// keeps from one update to the next (a batch's updates then allocate one array each).
+    public static func apply(
+        _ operators: JSONObject,
+        toStored stored: [UInt8],
+        context: UpdateContext,
+        parsingBelow: Int = UpdateEngine.storedScanMinimumBytes,
+        scratch: inout [UInt8]
+    ) throws(UpdateError) -> [UInt8]? {
+        if let flat = stored.withUnsafeBufferPointer({
+            self.applyFlat(operators, toStored: $0, context: context, scratch: &scratch)
+        }) {
             return flat
         }
         if stored.count < parsingBelow {

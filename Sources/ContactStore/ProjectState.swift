@@ -216,6 +216,7 @@ public struct ProjectState: Sendable {
         var failed: [String] = []
         var errors: [EntryError] = []
         var changes = Changes()
+        var scratch: [UInt8] = []
         for (index, entry) in entries.enumerated() {
             switch entry {
             case .invalid(let id, let error):
@@ -238,7 +239,8 @@ public struct ProjectState: Sendable {
                         if let updated = try UpdateEngine.apply(
                             operators,
                             toStored: existing.profile,
-                            context: updateContext
+                            context: updateContext,
+                            scratch: &scratch
                         ) {
                             serialized = updated
                         } else {
@@ -253,7 +255,12 @@ public struct ProjectState: Sendable {
                     } else {
                         // A new contact's profile is `{"id": id}`; as text, the flat path takes most inserts.
                         let initial = JSONWriter.serialize(.object(Contact.initialProfile(externalId: id)))
-                        if let inserted = try UpdateEngine.apply(operators, toStored: initial, context: updateContext) {
+                        if let inserted = try UpdateEngine.apply(
+                            operators,
+                            toStored: initial,
+                            context: updateContext,
+                            scratch: &scratch
+                        ) {
                             serialized = inserted
                         } else {
                             let profile = Contact.initialProfile(externalId: id)

@@ -79,6 +79,7 @@ struct FlatUpdateTests {
     @Test func givesTheGeneralPathsBytesOrNothing() throws {
         var random = SplitMix64(seed: 0xF1A7_0001)
         var taken = 0
+        var scratch: [UInt8] = []
         var refusedFailures = 0
         for _ in 0..<30_000 {
             var profile = JSONObject()
@@ -96,7 +97,7 @@ struct FlatUpdateTests {
             )
             let expected = Self.expected(operators, profile, context)
             let flat = stored.withUnsafeBufferPointer {
-                UpdateEngine.applyFlat(operators, toStored: $0, context: context)
+                UpdateEngine.applyFlat(operators, toStored: $0, context: context, scratch: &scratch)
             }
             if let flat {
                 taken += 1
@@ -122,10 +123,13 @@ struct FlatUpdateTests {
             .objectValue
         )
         let now = Timestamp(milliseconds: 1_704_164_645_678)
+        var scratch: [UInt8] = []
         let update = UpdateContext(isInsert: false, externalId: "123", now: now)
         let stored = Array(#"{"id":"123","firstName":"J","tags":["vip"],"totalOrders":1,"email":null}"#.utf8)
         let updated = try #require(
-            stored.withUnsafeBufferPointer { UpdateEngine.applyFlat(operators, toStored: $0, context: update) }
+            stored.withUnsafeBufferPointer {
+                UpdateEngine.applyFlat(operators, toStored: $0, context: update, scratch: &scratch)
+            }
         )
         #expect(
             String(decoding: updated, as: UTF8.self)
@@ -135,7 +139,9 @@ struct FlatUpdateTests {
         let insert = UpdateContext(isInsert: true, externalId: "9", now: now)
         let initial = Array(#"{"id":"9"}"#.utf8)
         let inserted = try #require(
-            initial.withUnsafeBufferPointer { UpdateEngine.applyFlat(operators, toStored: $0, context: insert) }
+            initial.withUnsafeBufferPointer {
+                UpdateEngine.applyFlat(operators, toStored: $0, context: insert, scratch: &scratch)
+            }
         )
         #expect(
             String(decoding: inserted, as: UTF8.self)
@@ -152,6 +158,7 @@ struct FlatUpdateTests {
             maxProfileBytes: 60
         )
         let stored = Array(#"{"id":"123","s":"text","n":9223372036854775807,"tags":"x"}"#.utf8)
+        var scratch: [UInt8] = []
         for update in [
             #"{"$inc":{"s":1}}"#,  // not a number
             #"{"$inc":{"n":1}}"#,  // overflow
@@ -165,7 +172,9 @@ struct FlatUpdateTests {
         ] {
             let operators = try #require(try JSONParser.parse(update).objectValue)
             #expect(
-                stored.withUnsafeBufferPointer { UpdateEngine.applyFlat(operators, toStored: $0, context: context) }
+                stored.withUnsafeBufferPointer {
+                    UpdateEngine.applyFlat(operators, toStored: $0, context: context, scratch: &scratch)
+                }
                     == nil,
                 "\(update)"
             )
@@ -173,7 +182,9 @@ struct FlatUpdateTests {
         let set = try #require(try JSONParser.parse(#"{"$set":{"a":1}}"#).objectValue)
         for text in [#"{"id":"123", "a":2}"#, #"{"i\"d":"123"}"#, #"{"id":"123"} "#, "[]", "{", #"{"a":[1}"#] {
             #expect(
-                Array(text.utf8).withUnsafeBufferPointer { UpdateEngine.applyFlat(set, toStored: $0, context: context) }
+                Array(text.utf8).withUnsafeBufferPointer {
+                    UpdateEngine.applyFlat(set, toStored: $0, context: context, scratch: &scratch)
+                }
                     == nil,
                 "\(text)"
             )
