@@ -59,6 +59,16 @@ public struct ProjectState: Sendable {
         var undo = Undo()
         private var positions: [String: Int] = [:]
 
+        /// No changes yet.
+        init() {}
+
+        /// No changes yet, with room for `count` contacts (a batch's entries) without growing.
+        init(capacity count: Int) {
+            self.changes.reserveCapacity(count + 1)
+            self.undo.contacts.reserveCapacity(count)
+            self.positions.reserveCapacity(count)
+        }
+
         /// Records that `contact` is now stored; `previous` is what was stored before this change.
         mutating func put(_ contact: Contact, previous: Contact?) {
             if let index = self.positions[contact.externalId] {
@@ -215,7 +225,9 @@ public struct ProjectState: Sendable {
         var updated: [String] = []
         var failed: [String] = []
         var errors: [EntryError] = []
-        var changes = Changes()
+        inserted.reserveCapacity(entries.count)
+        updated.reserveCapacity(entries.count)
+        var changes = Changes(capacity: entries.count)
         var scratch: [UInt8] = []
         for (index, entry) in entries.enumerated() {
             switch entry {
