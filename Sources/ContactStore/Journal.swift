@@ -48,6 +48,10 @@ public final class Journal: ChangeLog {
     let logger: Logger
 
     let state: Mutex<State>
+    /// The segment's writer: the writer thread's, and in modes `no` and `everysec` also the
+    /// appender's, which writes its own record when no one else is writing (see ``append(_:expectedLosses:)``).
+    /// Taken before `state` when both are held. Nil only while the journal is being built.
+    let writer = Mutex<JournalWriter?>(nil)
     /// Signalled to wake the writer thread when it sleeps.
     let wakeup = DispatchSemaphore(value: 0)
 
@@ -158,22 +162,28 @@ public final class Journal: ChangeLog {
         )
         initial.acknowledgedBytes = segmentBytes
         self.state = Mutex(initial)
+        let writer = JournalWriter(
+            journal: self,
+            fd: fd,
+            codec: codec,
+            segmentStart: segmentStart,
+            segmentBytes: segmentBytes,
+            written: lastSequence
+        )
+        self.writer.withLock { $0 = writer }
         DedicatedThread.start(name: "journal-\(shard)") {
-            var writer = JournalWriter(
-                journal: self,
-                fd: fd,
-                codec: codec,
-                segmentStart: segmentStart,
-                segmentBytes: segmentBytes,
-                written: lastSequence
-            )
-            writer.run()
+            JournalWriter.run(self)
         }
     }
 
     // MARK: - ChangeLog
 
-    /// Encodes `changes` as the next record and queues it for the writer thread; never blocks on I/O.
+    /// Encodes `changes` as the next record and queues it for the writer thread.
+    ///
+    /// In modes `no` and `everysec`, when neither the writer thread nor another appender is
+    /// writing, the caller writes what is queued itself (one write(), no fsync) before returning,
+    /// so its record is durable as the mode defines it without waking the thread; otherwise the
+    /// thread is woken and writes it. In mode `always` it never blocks on I/O.
     public func append(_ changes: ChangeSet, expectedLosses: Int?) throws(StoreError) -> UInt64 {
         let body = Self.encodeBody(changes)
         let length = body.count + 8
@@ -201,12 +211,27 @@ public final class Journal: ChangeLog {
             state.bufferLast = sequence
             state.segmentBytes += size
             state.pendingBytes += size
+            if self.mode != .always { return (state.ticket(sequence), false) }
             let wake = state.writerSleeping
             state.writerSleeping = false
             return (state.ticket(sequence), wake)
         }
-        if wake { self.wakeup.signal() }
+        if self.mode != .always {
+            let written = self.writer.withLockIfAvailable { writer in writer?.writeInline() ?? false }
+            if written != true { self.wakeWriter() }
+        } else if wake {
+            self.wakeup.signal()
+        }
         return ticket
+    }
+
+    /// Wakes the writer thread if it sleeps.
+    func wakeWriter() {
+        let wake = self.state.withLock { state in
+            defer { state.writerSleeping = false }
+            return state.writerSleeping
+        }
+        if wake { self.wakeup.signal() }
     }
 
     /// Returns once record `ticket` is durable; throws ``StoreError/Code/notDurable`` when it was

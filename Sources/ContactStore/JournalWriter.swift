@@ -3,7 +3,7 @@ import Glibc
 import Logging
 import Synchronization
 
-/// The loop of a journal's dedicated writer thread: group commit.
+/// The writer of a journal's open segment, and the loop of its dedicated thread: group commit.
 ///
 /// Each turn takes everything appended since the last turn, writes it with one write() call (two
 /// when a segment rotation falls in between), then, in mode `always`, one fdatasync, and resumes
@@ -14,10 +14,14 @@ import Synchronization
 /// A failed write or sync degrades the journal: the segment is cut back to its durable length,
 /// the records not yet durable are dropped (their waiters get ``StoreError/Code/notDurable``),
 /// appends throw, and every ``Journal/retryInterval`` the thread cuts the segment back again,
-/// writes and syncs a probe, removes it, and on success takes records again. The thread owns
-/// the segment's descriptor; nothing else uses it.
+/// writes and syncs a probe, removes it, and on success takes records again.
+///
+/// The writer lives in ``Journal/writer``'s lock: the thread takes the lock for each turn, and in
+/// modes `no` and `everysec` an appender that finds it free writes the queued records itself
+/// (``writeInline()``), which saves two thread wake-ups per request; syncing stays the thread's.
 struct JournalWriter {
-    let journal: Journal
+    /// The journal this writer belongs to; it owns the writer, and its thread keeps it alive.
+    unowned let journal: Journal
     /// The open segment, written with O_APPEND.
     var fd: Int32
     /// How the open segment's frames are encoded (its salt).
@@ -56,64 +60,119 @@ struct JournalWriter {
         case exit
     }
 
-    mutating func run() {
+    /// What the thread does after a turn with the lock.
+    enum Next {
+        /// Take another turn at once.
+        case again
+        /// Sleep until woken, or until `deadline` (then sync if due).
+        case sleep(deadline: UInt64?)
+        /// Wait ``Journal/retryInterval``, then try to heal.
+        case heal
+        /// The writer has exited.
+        case exited
+    }
+
+    /// The loop of `journal`'s writer thread; returns once the journal is closed.
+    static func run(_ journal: Journal) {
         while true {
-            let everysecDue: UInt64? =
-                self.journal.mode == .everysec && self.written > self.synced ? self.lastSync + 1_000_000_000 : nil
-            let step = self.journal.state.withLock { state -> Step in
-                state.writerSleeping = false
-                if state.failure != nil {
-                    if state.closing { return .exit }
-                    return .heal
-                }
-                if !state.queue.isEmpty || !state.buffer.isEmpty {
-                    var queue = state.queue
-                    state.queue = []
-                    let last = state.bufferLast
-                    if !state.buffer.isEmpty {
-                        swap(&state.buffer, &self.spare)
-                        queue.append(.records([], last: last))  // marks where the spare buffer goes
-                    }
-                    return .write(queue)
-                }
-                if state.closing { return .exit }
-                state.writerSleeping = true
-                return .sleep(deadline: everysecDue)
-            }
-            switch step {
-            case .write(let queue):
-                self.turn(queue)
+            switch journal.writer.withLock({ $0!.turn() }) {
+            case .again:
+                continue
             case .sleep(let deadline):
-                if let deadline {
-                    let now = Self.now()
-                    if deadline > now {
-                        _ = self.journal.wakeup.wait(timeout: .now() + .nanoseconds(Int(deadline - now)))
-                    }
-                    if self.journal.mode == .everysec, self.written > self.synced, Self.now() >= deadline,
-                        let failure = self.syncAfterWrites(force: true)
-                    {
-                        self.finishTurn(failure: failure, rotations: [], taken: 0)
-                    }
-                } else {
-                    self.journal.wakeup.wait()
+                guard let deadline else {
+                    journal.wakeup.wait()
+                    continue
                 }
+                let now = Self.now()
+                if deadline > now {
+                    _ = journal.wakeup.wait(timeout: .now() + .nanoseconds(Int(deadline - now)))
+                }
+                journal.writer.withLock { $0!.syncIfDue(deadline) }
             case .heal:
-                self.journal.state.withLock { $0.writerSleeping = true }
                 let interval = Journal.retryInterval.components
                 let nanoseconds = Int(interval.seconds) * 1_000_000_000 + Int(interval.attoseconds / 1_000_000_000)
-                _ = self.journal.wakeup.wait(timeout: .now() + .nanoseconds(nanoseconds))
-                self.heal()
-            case .exit:
-                self.exit()
+                _ = journal.wakeup.wait(timeout: .now() + .nanoseconds(nanoseconds))
+                journal.writer.withLock { $0!.heal() }
+            case .exited:
                 return
             }
+        }
+    }
+
+    /// In modes `no` and `everysec`: writes the records queued, on the appender's thread, when
+    /// the writer thread has nothing else to do first. Returns false when it left them to the
+    /// thread (a failure, a rotation or closing pending).
+    mutating func writeInline() -> Bool {
+        let taken = self.journal.state.withLock { state -> UInt64? in
+            guard state.failure == nil, !state.closing, !state.finished, state.queue.isEmpty else { return nil }
+            guard !state.buffer.isEmpty else { return 0 }
+            swap(&state.buffer, &self.spare)
+            return state.bufferLast
+        }
+        guard let taken else { return false }
+        guard taken > 0 else { return true }
+        let wasSynced = self.written == self.synced
+        self.write([.records([], last: taken)], syncing: false)
+        if self.journal.mode == .everysec, wasSynced, self.written > self.synced {
+            // The first write since the last sync: the thread, maybe asleep without a deadline,
+            // must sync it within the second.
+            self.journal.wakeWriter()
+        }
+        return true
+    }
+
+    /// The everysec sync after the thread slept until `deadline`.
+    mutating func syncIfDue(_ deadline: UInt64) {
+        if self.journal.mode == .everysec, self.written > self.synced, Self.now() >= deadline,
+            let failure = self.syncAfterWrites(force: true)
+        {
+            self.finishTurn(failure: failure, rotations: [], taken: 0)
+        }
+    }
+
+    /// One turn of the thread with the lock held: writes what is queued, or says how to wait.
+    private mutating func turn() -> Next {
+        let everysecDue: UInt64? =
+            self.journal.mode == .everysec && self.written > self.synced ? self.lastSync + 1_000_000_000 : nil
+        let step = self.journal.state.withLock { state -> Step in
+            state.writerSleeping = false
+            if state.failure != nil {
+                if state.closing { return .exit }
+                return .heal
+            }
+            if !state.queue.isEmpty || !state.buffer.isEmpty {
+                var queue = state.queue
+                state.queue = []
+                let last = state.bufferLast
+                if !state.buffer.isEmpty {
+                    swap(&state.buffer, &self.spare)
+                    queue.append(.records([], last: last))  // marks where the spare buffer goes
+                }
+                return .write(queue)
+            }
+            if state.closing { return .exit }
+            state.writerSleeping = true
+            return .sleep(deadline: everysecDue)
+        }
+        switch step {
+        case .write(let queue):
+            self.write(queue, syncing: true)
+            return .again
+        case .sleep(let deadline):
+            return .sleep(deadline: deadline)
+        case .heal:
+            self.journal.state.withLock { $0.writerSleeping = true }
+            return .heal
+        case .exit:
+            self.exit()
+            return .exited
         }
     }
 
     /// One retry of a degraded journal: cut the segment back to its durable length, write and
     /// sync a probe of zeros (a torn tail, should the process die now), cut it off and sync.
     /// On success the journal takes records again.
-    private mutating func heal() {
+    mutating func heal() {
         let closing = self.journal.state.withLock { $0.closing }
         if closing { return }
         let keep = self.writtenBytes
@@ -154,8 +213,8 @@ struct JournalWriter {
         )
     }
 
-    /// Writes `queue`, syncs as the mode says, and resumes the covered waiters.
-    private mutating func turn(_ queue: [Journal.Pending]) {
+    /// Writes `queue`, syncs as the mode says (when `syncing`), and resumes the covered waiters.
+    private mutating func write(_ queue: [Journal.Pending], syncing: Bool) {
         var failure: StoreError?
         var rotations: [(CheckedContinuation<Result<UInt64, StoreError>, Never>, UInt64)] = []
         var taken = 0
@@ -191,7 +250,7 @@ struct JournalWriter {
         } else {
             self.spare.removeAll(keepingCapacity: true)
         }
-        if failure == nil {
+        if failure == nil, syncing {
             failure = self.syncAfterWrites(force: false)
         }
         self.finishTurn(failure: failure, rotations: rotations, taken: taken)

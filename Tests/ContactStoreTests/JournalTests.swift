@@ -296,6 +296,40 @@ struct JournalTests {
         await store.closeWithoutSnapshot()
     }
 
+    /// In modes no and everysec an append to an idle journal writes its record itself: it is
+    /// durable (as those modes define it) and in the segment when append returns, with no wait.
+    /// (When the writer thread holds the writer, for its everysec sync, the append leaves the
+    /// record to it: most appends here, not necessarily all, find the writer free.)
+    @Test func noAndEverysecAppendsWriteTheirOwnRecord() async throws {
+        let directory = TemporaryDirectory("inline")
+        defer { directory.remove() }
+        let writes = Mutex(0)
+        let operations = JournalFileOperations(
+            write: { fd, bytes in
+                writes.withLock { $0 += 1 }
+                return JournalFileOperations.system.write(fd, bytes)
+            },
+            sync: JournalFileOperations.system.sync
+        )
+        for mode in [FsyncMode.no, .everysec] {
+            let store = try await openStore(directory, fsync: mode, operations: operations)
+            let journal = try #require(store.shards[0].log as? Journal)
+            var inline = 0
+            for index in 0..<20 {
+                let before = (journal.acknowledgedBytes, writes.withLock { $0 })
+                let ticket = try journal.append(ChangeSet(project: "p", changes: [.delete(externalId: "x\(index)")]))
+                if journal.status(of: ticket) == .durable {
+                    inline += 1
+                    #expect(journal.acknowledgedBytes > before.0)
+                    #expect(writes.withLock { $0 } == before.1 + 1)
+                }
+                try await journal.waitUntilDurable(ticket)
+            }
+            #expect(inline >= 15, "\(mode): \(inline) of 20 appends wrote their own record")
+            await store.closeWithoutSnapshot()
+        }
+    }
+
     /// In modes everysec and no, acknowledged writes are in the journal and come back.
     @Test func everysecAndNoModesRecover() async throws {
         for mode in [FsyncMode.everysec, .no] {
