@@ -44,6 +44,39 @@ extension UpdateEngine {
         )
     }
 
+    /// ``apply(_:toStored:context:parsingBelow:scratch:)`` for an entry's operators in either form.
+    public static func apply(
+        _ operators: UpdateOperators,
+        toStored stored: [UInt8],
+        context: UpdateContext,
+        parsingBelow: Int = UpdateEngine.storedScanMinimumBytes,
+        scratch: inout [UInt8]
+    ) throws(UpdateError) -> [UInt8]? {
+        switch operators {
+        case .object(let object):
+            return try self.apply(
+                object,
+                toStored: stored,
+                context: context,
+                parsingBelow: parsingBelow,
+                scratch: &scratch
+            )
+        case .flat(let update):
+            if let flat = stored.withUnsafeBufferPointer({
+                self.applyFlat(update, toStored: $0, context: context, scratch: &scratch)
+            }) {
+                return flat
+            }
+            return try self.apply(
+                update.object,
+                toStored: stored,
+                context: context,
+                parsingBelow: parsingBelow,
+                scratch: &scratch
+            )
+        }
+    }
+
     /// ``apply(_:toStored:context:parsingBelow:)``, writing through `scratch`, a buffer the caller
     /// keeps from one update to the next (a batch's updates then allocate one array each).
     public static func apply(

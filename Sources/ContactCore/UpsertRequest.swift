@@ -15,7 +15,7 @@ public struct UpsertRequest: Sendable {
 /// One `contacts.upsert` entry: either well-formed, or already known to fail.
 public enum UpsertEntry: Sendable {
     /// An entry whose shape is valid; its operators are checked when applied.
-    case valid(id: String, operators: JSONObject, createdAt: Timestamp?)
+    case valid(id: String, operators: UpdateOperators, createdAt: Timestamp?)
     /// An entry that fails whatever the store holds: `id` is the entry's id when it is a string, else "".
     case invalid(id: String, error: String)
 
@@ -51,7 +51,7 @@ public enum UpsertEntry: Sendable {
             self = .invalid(id: id, error: "createdAt must be a string, got \(other.typeName)")
             return
         }
-        self = .valid(id: id, operators: operators, createdAt: createdAt)
+        self = .valid(id: id, operators: .object(operators), createdAt: createdAt)
     }
 
     /// The id reported in `inserted`, `updated` or `failed`.

@@ -81,6 +81,12 @@ public struct Dispatcher: Sendable {
             )
         case .line(let buffer):
             do {
+                // The common upsert goes without a JSON tree; any other line, or one that would
+                // fail, the general way.
+                if let line = buffer.withUnsafeReadableBytes({ UpsertLine.decode($0, limits: self.limits) }) {
+                    method = .upsert
+                    return try await self.dispatch(line, keyCache: &keyCache)
+                }
                 let envelope = try buffer.withUnsafeReadableBytes { raw throws(RequestFailure) in
                     try RequestEnvelope.decode(raw)
                 }
@@ -99,25 +105,63 @@ public struct Dispatcher: Sendable {
         guard let key = envelope.apiKey else {
             return .ready(ResponseWriter(status: .ok, success: true).finished(requestId: envelope.requestId))
         }
-        guard let grant = self.grant(forKey: key, cache: &keyCache) else {
-            self.logger.debug("unknown apiKey", metadata: ["key": "\(KeyRing.redacted(key))"])
-            throw RequestFailure(.unauthorized, "unknown apiKey", requestId: envelope.requestId)
-        }
+        let grant = try self.authorize(key, requestId: envelope.requestId, cache: &keyCache)
         if let adminRequest = try self.adminRequest(envelope, grant: grant) {
             return .ready(try await self.admin.answer(adminRequest, requestId: envelope.requestId))
         }
-        guard let project = grant.project else {
-            throw RequestFailure(
-                .forbidden,
-                "this admin key names no project: it may call the admin.* methods only",
-                requestId: envelope.requestId
-            )
-        }
+        let project = try self.project(of: grant, requestId: envelope.requestId)
         let request = try Request.decode(envelope, limits: self.limits)
         var fingerprint = Fingerprint(high: 0, low: 0)
         if envelope.method.isWrite, envelope.object["idempotencyKey"] != nil {
             fingerprint = Fingerprint(of: envelope.object)
         }
+        return try await self.run(request, project: project, fingerprint: fingerprint, requestId: envelope.requestId)
+    }
+
+    /// The reply to an upsert line decoded without its JSON tree (it has no idempotency key).
+    private func dispatch(_ line: UpsertLine, keyCache: inout KeyCache) async throws(RequestFailure) -> PendingReply {
+        let grant = try self.authorize(line.apiKey, requestId: line.requestId, cache: &keyCache)
+        let project = try self.project(of: grant, requestId: line.requestId)
+        return try await self.run(
+            .upsert(line.request),
+            project: project,
+            fingerprint: Fingerprint(high: 0, low: 0),
+            requestId: line.requestId
+        )
+    }
+
+    /// The grant of `key`; 401 when no key matches.
+    private func authorize(
+        _ key: String,
+        requestId: RequestID?,
+        cache: inout KeyCache
+    ) throws(RequestFailure) -> KeyGrant {
+        guard let grant = self.grant(forKey: key, cache: &cache) else {
+            self.logger.debug("unknown apiKey", metadata: ["key": "\(KeyRing.redacted(key))"])
+            throw RequestFailure(.unauthorized, "unknown apiKey", requestId: requestId)
+        }
+        return grant
+    }
+
+    /// The project `grant` serves; 403 for an admin key that names none.
+    private func project(of grant: KeyGrant, requestId: RequestID?) throws(RequestFailure) -> String {
+        guard let project = grant.project else {
+            throw RequestFailure(
+                .forbidden,
+                "this admin key names no project: it may call the admin.* methods only",
+                requestId: requestId
+            )
+        }
+        return project
+    }
+
+    /// Runs a checked request on the store and says when its reply may be written.
+    private func run(
+        _ request: Request,
+        project: String,
+        fingerprint: Fingerprint,
+        requestId: RequestID?
+    ) async throws(RequestFailure) -> PendingReply {
         let context = WriteContext(now: .now(), ids: self.ids, limits: self.limits, fingerprint: fingerprint)
         let reply: StoreReply
         do {
@@ -129,19 +173,19 @@ public struct Dispatcher: Sendable {
                 error.code == .notDurable
                     ? "the write was not applied (\(error.message)); the daemon retries the journal by itself, retry later"
                     : "the write was not applied (\(error.message))",
-                requestId: envelope.requestId
+                requestId: requestId
             )
         }
         switch reply.durability {
         case .durable:
             return .ready(
-                ResponseWriter.complete(body: reply.body, replayed: reply.replayed, requestId: envelope.requestId)
+                ResponseWriter.complete(body: reply.body, replayed: reply.replayed, requestId: requestId)
             )
         case .afterRecord(let ticket, let log):
             return .durable(
                 body: reply.body,
                 replayed: reply.replayed,
-                requestId: envelope.requestId,
+                requestId: requestId,
                 log: log,
                 sequence: ticket
             )

@@ -261,7 +261,7 @@ public struct ProjectState: Sendable {
                                 errors.append(EntryError(index: index, id: id, error: "stored profile is damaged"))
                                 continue
                             }
-                            serialized = try UpdateEngine.apply(operators, to: stored, context: updateContext)
+                            serialized = try UpdateEngine.apply(operators.object, to: stored, context: updateContext)
                                 .serialized
                         }
                     } else {
@@ -276,7 +276,7 @@ public struct ProjectState: Sendable {
                             serialized = inserted
                         } else {
                             let profile = Contact.initialProfile(externalId: id)
-                            serialized = try UpdateEngine.apply(operators, to: profile, context: updateContext)
+                            serialized = try UpdateEngine.apply(operators.object, to: profile, context: updateContext)
                                 .serialized
                         }
                     }

@@ -10,7 +10,7 @@ struct WriteBatchTests {
     @Test func batchIdsAreDistinctValidAndBytewiseSorted() {
         let entries =
             ["b", "a", "\u{E9}", "B", "a", "b"].map {
-                UpsertEntry.valid(id: $0, operators: JSONObject(), createdAt: nil)
+                UpsertEntry.valid(id: $0, operators: .object(JSONObject()), createdAt: nil)
             }
             + [UpsertEntry.invalid(id: "zz", error: "bad")]
         #expect(PostgresStore.batchIds(of: .upsert(UpsertRequest(entries: entries))) == ["B", "a", "b", "\u{E9}"])

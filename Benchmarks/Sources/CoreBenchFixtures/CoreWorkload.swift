@@ -19,27 +19,50 @@ public enum CoreWorkload {
         return try self.applyAndWrite(id: id, operators: operators, profile: profile, output: &output)
     }
 
-    /// A whole `contacts.upsert` line: envelope, method fields, then each entry's stored profile
-    /// parsed, applied and written. Returns the bytes written.
+    /// A whole `contacts.upsert` line decoded as the server does (``UpsertLine`` when it takes the
+    /// line, else envelope and method fields), then each entry applied to its stored profile and
+    /// written. Returns the bytes written.
     @inline(never)
     public static func batch(
         line: [UInt8],
         profiles: [[UInt8]],
         output: inout [UInt8]
     ) throws -> Int {
-        let envelope = try RequestEnvelope.decode(line)
-        guard case .upsert(let request) = try Request.decode(envelope, limits: ProtocolLimits()) else {
-            throw WorkloadFailure("the batch line is not a contacts.upsert")
+        let request: UpsertRequest
+        if let decoded = line.withUnsafeBytes({ UpsertLine.decode($0, limits: ProtocolLimits()) }) {
+            request = decoded.request
+        } else {
+            let envelope = try RequestEnvelope.decode(line)
+            guard case .upsert(let general) = try Request.decode(envelope, limits: ProtocolLimits()) else {
+                throw WorkloadFailure("the batch line is not a contacts.upsert")
+            }
+            request = general
         }
         guard request.entries.count == profiles.count else {
             throw WorkloadFailure("\(request.entries.count) entries for \(profiles.count) profiles")
         }
         var written = 0
+        var scratch: [UInt8] = []
         for (index, entry) in request.entries.enumerated() {
             guard case .valid(let id, let operators, _) = entry else {
                 throw WorkloadFailure("entry \(index) is invalid")
             }
-            written += try self.applyAndWrite(id: id, operators: operators, profile: profiles[index], output: &output)
+            let context = UpdateContext(
+                isInsert: false,
+                externalId: id,
+                now: Fixtures.now,
+                maxProfileBytes: Fixtures.maxProfileBytes
+            )
+            guard
+                let serialized = try UpdateEngine.apply(
+                    operators,
+                    toStored: profiles[index],
+                    context: context,
+                    scratch: &scratch
+                )
+            else { throw WorkloadFailure("the stored profile is not the engine's compact text") }
+            output.append(contentsOf: serialized)
+            written += serialized.count
         }
         return written
     }
@@ -52,7 +75,7 @@ public enum CoreWorkload {
         guard case .valid(let id, let operators, _) = UpsertEntry(decoding: try JSONParser.parse(entry)) else {
             throw WorkloadFailure("the entry is invalid")
         }
-        return (id, operators)
+        return (id, operators.object)
     }
 
     /// Parses a stored profile.

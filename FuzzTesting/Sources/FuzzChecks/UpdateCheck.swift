@@ -62,7 +62,7 @@ public enum UpdateCheck {
             )
             let start = Self.cpuTime()
             let result: Result<UpdateResult, UpdateError> = Result { () throws(UpdateError) in
-                try UpdateEngine.apply(operators, to: profile, context: context)
+                try UpdateEngine.apply(operators.object, to: profile, context: context)
             }
             let elapsed = Self.cpuTime() - start
             let budget = Self.budget(forBytes: input.count + before.count)

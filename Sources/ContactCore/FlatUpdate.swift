@@ -1,0 +1,79 @@
+/// An update whose every field names one top-level profile member other than `id` (no dot) with
+/// `$set`, `$setOnInsert`, `$unset`, `$inc`, `$currentDate` or a plain `$push` (no modifiers), each
+/// name once and every argument checked: the update ``UpdateEngine`` applies in one pass over a
+/// stored profile's bytes, without parsing or building the profile.
+public struct FlatUpdate: Sendable {
+    /// The most fields a flat update has.
+    static let maximumFields = 16
+
+    /// One field: an operator, the member it names, its argument.
+    struct Field: Sendable {
+        let operation: UpdateOperator
+        let key: String
+        let argument: JSON
+    }
+
+    /// The fields in the order written (operators in order, fields in order within each).
+    var fields: [Field] = []
+
+    /// An empty update (`"profile": {}`).
+    init() {}
+
+    /// An update of `fields`, already checked.
+    init(fields: [Field]) {
+        self.fields = fields
+    }
+
+    /// The flat form of `operators`, or nil when it is not a flat update (or a check fails).
+    init?(_ operators: JSONObject) {
+        self.fields.reserveCapacity(operators.count)
+        for member in operators.members {
+            guard let operation = UpdateOperator(name: member.key), case .object(let object) = member.value else {
+                return nil
+            }
+            for field in object.members {
+                guard self.add(operation, key: field.key, argument: field.value) else { return nil }
+            }
+        }
+    }
+
+    /// Adds a field after the checks the engine makes before it looks at a profile; false when
+    /// the field does not belong in a flat update or fails a check (the general path then
+    /// reports it).
+    mutating func add(_ operation: UpdateOperator, key: String, argument: JSON) -> Bool {
+        switch operation {
+        case .set, .setOnInsert, .unset, .inc, .push, .currentDate: break
+        default: return false
+        }
+        guard self.fields.count < Self.maximumFields,
+            let summary = try? UpdatePath(key).validate(),
+            summary.components == 1, !summary.startsAtID
+        else { return false }
+        if operation == .push, case .object = argument { return false }
+        do {
+            try UpdateEngine.validateArgument(
+                operation,
+                argument,
+                at: UpdatePath(key, summary: summary),
+                components: 1
+            )
+        } catch {
+            return false
+        }
+        for field in self.fields where JSON.bytewiseEqual(field.key, key) { return false }
+        self.fields.append(Field(operation: operation, key: key, argument: argument))
+        return true
+    }
+
+    /// The operators object the update was written as.
+    public var object: JSONObject {
+        var object = JSONObject()
+        for field in self.fields {
+            let name = field.operation.text
+            var fields = object[name]?.objectValue ?? JSONObject()
+            fields.appendUnchecked(key: field.key, value: field.argument)
+            object[name] = .object(fields)
+        }
+        return object
+    }
+}

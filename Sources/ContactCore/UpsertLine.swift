@@ -1,0 +1,292 @@
+/// A `contacts.upsert` request line decoded straight from its bytes, without building its JSON
+/// tree: each entry's operators go into their flat form (``FlatUpdate``).
+///
+/// Takes only lines in the shape clients send: members `method`, `apiKey`, `contacts` and
+/// optionally `requestId` (a string or an integer), ASCII member names and ids without escapes, entries of `id`
+/// and `profile` only, operators `$set`, `$setOnInsert`, `$unset`, `$inc`, `$currentDate` and a
+/// plain `$push` on top-level members, at most ``ProtocolLimits/maxBatch`` entries, every check
+/// passed. For any other line, and for every line that would fail, ``decode(_:limits:)`` returns
+/// nil and the line goes the general way (``RequestEnvelope`` and ``Request/decode(_:limits:)``),
+/// which answers it; for every line it takes it gives the request the general way gives.
+public struct UpsertLine: Sendable {
+    /// The API key.
+    public var apiKey: String
+    /// The id to echo.
+    public var requestId: RequestID?
+    /// The checked request (no idempotency key).
+    public var request: UpsertRequest
+
+    /// The deepest an argument may nest: its document depth is 5 plus this (PROTOCOL.md section 3).
+    private static let maximumArgumentDepth = JSONParser.maximumDepth - 5
+
+    /// The decoded line, or nil when it is not in the shape this decoder takes.
+    public static func decode(_ line: UnsafeRawBufferPointer, limits: ProtocolLimits) -> UpsertLine? {
+        var scanner = Scanner(line.bindMemory(to: UInt8.self))
+        return scanner.request(maxBatch: limits.maxBatch)
+    }
+
+    /// A position in the line, and the grammar.
+    private struct Scanner {
+        let bytes: UnsafeBufferPointer<UInt8>
+        var position = 0
+        /// The fields of the profile being decoded, kept from entry to entry.
+        var scratch: [FlatUpdate.Field] = []
+
+        init(_ bytes: UnsafeBufferPointer<UInt8>) {
+            self.bytes = bytes
+            self.scratch.reserveCapacity(FlatUpdate.maximumFields)
+        }
+
+        mutating func request(maxBatch: Int) -> UpsertLine? {
+            self.skipWhitespace()
+            guard self.take(UInt8(ascii: "{")) else { return nil }
+            var method = false
+            var apiKey: String?
+            var requestId: RequestID?
+            var entries: [UpsertEntry]?
+            while true {
+                guard let name = self.memberName() else { return nil }
+                switch Member(name) {
+                case .method?:
+                    guard !method, let value = self.simpleString(), Self.equal(value, "contacts.upsert") else {
+                        return nil
+                    }
+                    method = true
+                case .apiKey?:
+                    guard apiKey == nil, let value = self.simpleString() else { return nil }
+                    apiKey = String(decoding: value, as: UTF8.self)
+                case .requestId?:
+                    guard requestId == nil, let value = self.requestId() else { return nil }
+                    requestId = value
+                case .contacts?:
+                    guard entries == nil, let decoded = self.entries(maxBatch: maxBatch) else { return nil }
+                    entries = decoded
+                case nil:
+                    return nil
+                }
+                guard let more = self.nextMember() else { return nil }
+                if !more { break }
+            }
+            self.skipWhitespace()
+            guard self.position == self.bytes.count, method, let apiKey, let entries else { return nil }
+            return UpsertLine(apiKey: apiKey, requestId: requestId, request: UpsertRequest(entries: entries))
+        }
+
+        /// A `requestId`: a string within the limit or an integer in the signed 64-bit range.
+        private mutating func requestId() -> RequestID? {
+            if let text = self.simpleString() {
+                guard text.count <= RequestID.maximumStringBytes else { return nil }
+                return .string(String(decoding: text, as: UTF8.self))
+            }
+            let start = self.position
+            guard let end = StoredProfile.skipValue(self.bytes, from: start),
+                case .int(let number)? = try? JSONParser.parse(
+                    UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: self.bytes[start..<end]))
+                )
+            else { return nil }
+            self.position = end
+            return .int(number)
+        }
+
+        /// The `contacts` array: 1 to `maxBatch` entries.
+        private mutating func entries(maxBatch: Int) -> [UpsertEntry]? {
+            guard self.take(UInt8(ascii: "[")) else { return nil }
+            var entries: [UpsertEntry] = []
+            entries.reserveCapacity(maxBatch)
+            while true {
+                guard entries.count < maxBatch, let entry = self.entry() else { return nil }
+                entries.append(entry)
+                self.skipWhitespace()
+                if self.take(UInt8(ascii: "]")) { return entries }
+                guard self.take(UInt8(ascii: ",")) else { return nil }
+            }
+        }
+
+        /// One entry: `id` and, optionally, `profile`.
+        private mutating func entry() -> UpsertEntry? {
+            self.skipWhitespace()
+            guard self.take(UInt8(ascii: "{")) else { return nil }
+            var id: String?
+            var update: FlatUpdate?
+            while true {
+                guard let name = self.memberName() else { return nil }
+                if Self.equal(name, "id") {
+                    guard id == nil, let value = self.simpleString() else { return nil }
+                    let text = String(decoding: value, as: UTF8.self)
+                    guard ExternalID.problem(with: text) == nil else { return nil }
+                    id = text
+                } else if Self.equal(name, "profile") {
+                    guard update == nil, let decoded = self.profile() else { return nil }
+                    update = decoded
+                } else {
+                    return nil
+                }
+                guard let more = self.nextMember() else { return nil }
+                if !more { break }
+            }
+            guard let id else { return nil }
+            return .valid(id: id, operators: .flat(update ?? FlatUpdate()), createdAt: nil)
+        }
+
+        /// A `profile`: an object of operator objects.
+        private mutating func profile() -> FlatUpdate? {
+            guard self.take(UInt8(ascii: "{")) else { return nil }
+            self.skipWhitespace()
+            if self.take(UInt8(ascii: "}")) { return FlatUpdate() }
+            var update = FlatUpdate()
+            swap(&update.fields, &self.scratch)
+            update.fields.removeAll(keepingCapacity: true)
+            defer { swap(&update.fields, &self.scratch) }
+            var seen: UInt16 = 0
+            while true {
+                guard let name = self.memberName(), let operation = Self.flatOperator(name) else { return nil }
+                let bit: UInt16 = 1 << UInt16(operation.rawValue)
+                guard seen & bit == 0 else { return nil }
+                seen |= bit
+                guard self.take(UInt8(ascii: "{")) else { return nil }
+                // An empty operator object (`"$set":{}`) is declined: the flat form would not keep it.
+                while true {
+                    guard let key = self.memberName(), let argument = self.argument(),
+                        operation != .unset || !Self.isContainer(argument),
+                        update.add(operation, key: String(decoding: key, as: UTF8.self), argument: argument)
+                    else { return nil }
+                    guard let more = self.nextMember() else { return nil }
+                    if !more { break }
+                }
+                guard let more = self.nextMember() else { return nil }
+                if !more { break }
+            }
+            // An array of its own size: the entry keeps it while the request runs.
+            return FlatUpdate(fields: update.fields.withUnsafeBufferPointer { Array($0) })
+        }
+
+        /// An operator's argument: any JSON value, checked by the strict parser, nesting at most
+        /// ``maximumArgumentDepth`` levels.
+        private mutating func argument() -> JSON? {
+            let start = self.position
+            guard let end = StoredProfile.skipValue(self.bytes, from: start) else { return nil }
+            guard
+                let value = try? JSONParser.parse(
+                    UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: self.bytes[start..<end]))
+                ),
+                Self.depth(of: value, limit: UpsertLine.maximumArgumentDepth) <= UpsertLine.maximumArgumentDepth
+            else { return nil }
+            self.position = end
+            return value
+        }
+
+        /// The nesting depth of `value` (a scalar is 0), counted up to just past `limit`.
+        private static func depth(of value: JSON, limit: Int) -> Int {
+            guard limit >= 0 else { return 1 }
+            switch value {
+            case .array(let elements):
+                return 1 + elements.reduce(0) { max($0, self.depth(of: $1, limit: limit - 1)) }
+            case .object(let object):
+                return 1 + object.members.reduce(0) { max($0, self.depth(of: $1.value, limit: limit - 1)) }
+            default:
+                return 0
+            }
+        }
+
+        private static func isContainer(_ value: JSON) -> Bool {
+            switch value {
+            case .array, .object: return true
+            default: return false
+            }
+        }
+
+        // MARK: - Tokens
+
+        /// A member name and its colon, after optional whitespace.
+        private mutating func memberName() -> UnsafeBufferPointer<UInt8>? {
+            self.skipWhitespace()
+            guard let name = self.simpleString() else { return nil }
+            self.skipWhitespace()
+            guard self.take(UInt8(ascii: ":")) else { return nil }
+            self.skipWhitespace()
+            return name
+        }
+
+        /// After a member's value: true at a comma (another member follows), false at the
+        /// object's closing brace, nil at anything else.
+        private mutating func nextMember() -> Bool? {
+            self.skipWhitespace()
+            if self.take(UInt8(ascii: ",")) { return true }
+            if self.take(UInt8(ascii: "}")) { return false }
+            return nil
+        }
+
+        /// A string of printable ASCII without escapes, its bytes without the quotes.
+        private mutating func simpleString() -> UnsafeBufferPointer<UInt8>? {
+            guard self.position < self.bytes.count, self.bytes[self.position] == UInt8(ascii: "\"") else {
+                return nil
+            }
+            let start = self.position + 1
+            var index = start
+            while index < self.bytes.count {
+                let byte = self.bytes[index]
+                if byte == UInt8(ascii: "\"") {
+                    self.position = index + 1
+                    return UnsafeBufferPointer(rebasing: self.bytes[start..<index])
+                }
+                if byte == UInt8(ascii: "\\") || byte < 0x20 || byte >= 0x7F { return nil }
+                index += 1
+            }
+            return nil
+        }
+
+        private mutating func take(_ byte: UInt8) -> Bool {
+            guard self.position < self.bytes.count, self.bytes[self.position] == byte else { return false }
+            self.position += 1
+            return true
+        }
+
+        private mutating func skipWhitespace() {
+            while self.position < self.bytes.count {
+                switch self.bytes[self.position] {
+                case UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\n"), UInt8(ascii: "\r"): self.position += 1
+                default: return
+                }
+            }
+        }
+
+        private static func equal(_ bytes: UnsafeBufferPointer<UInt8>, _ text: StaticString) -> Bool {
+            guard bytes.count == text.utf8CodeUnitCount else { return false }
+            let start = text.utf8Start
+            for index in 0..<bytes.count where bytes[index] != start[index] { return false }
+            return true
+        }
+
+        /// The operator a flat update may hold, by its name.
+        private static func flatOperator(_ name: UnsafeBufferPointer<UInt8>) -> UpdateOperator? {
+            if self.equal(name, "$set") { return .set }
+            if self.equal(name, "$inc") { return .inc }
+            if self.equal(name, "$push") { return .push }
+            if self.equal(name, "$unset") { return .unset }
+            if self.equal(name, "$setOnInsert") { return .setOnInsert }
+            if self.equal(name, "$currentDate") { return .currentDate }
+            return nil
+        }
+    }
+
+    /// The request members this decoder takes.
+    private enum Member {
+        case method, apiKey, requestId, contacts
+
+        init?(_ name: UnsafeBufferPointer<UInt8>) {
+            switch name.count {
+            case 6 where Self.equal(name, "method"): self = .method
+            case 6 where Self.equal(name, "apiKey"): self = .apiKey
+            case 9 where Self.equal(name, "requestId"): self = .requestId
+            case 8 where Self.equal(name, "contacts"): self = .contacts
+            default: return nil
+            }
+        }
+
+        private static func equal(_ bytes: UnsafeBufferPointer<UInt8>, _ text: StaticString) -> Bool {
+            let start = text.utf8Start
+            for index in 0..<bytes.count where bytes[index] != start[index] { return false }
+            return true
+        }
+    }
+}
