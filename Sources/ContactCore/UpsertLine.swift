@@ -2,8 +2,8 @@
 /// tree: each entry's operators go into their flat form (``FlatUpdate``).
 ///
 /// Takes only lines in the shape clients send: members `method`, `apiKey`, `contacts` and
-/// optionally `requestId` (a string or an integer), ASCII member names and ids without escapes, entries of `id`
-/// and `profile` only, operators `$set`, `$setOnInsert`, `$unset`, `$inc`, `$currentDate` and a
+/// optionally `requestId` (a string or an integer) and `idempotencyKey`, ASCII member names, ids
+/// and keys without escapes, entries of `id` and `profile` (both present) only, operators `$set`, `$setOnInsert`, `$unset`, `$inc`, `$currentDate` and a
 /// plain `$push` on top-level members, at most ``ProtocolLimits/maxBatch`` entries, every check
 /// passed. For any other line, and for every line that would fail, ``decode(_:limits:)`` returns
 /// nil and the line goes the general way (``RequestEnvelope`` and ``Request/decode(_:limits:)``),
@@ -13,8 +13,29 @@ public struct UpsertLine: Sendable {
     public var apiKey: String
     /// The id to echo.
     public var requestId: RequestID?
-    /// The checked request (no idempotency key).
+    /// The checked request.
     public var request: UpsertRequest
+
+    /// The request's members other than `apiKey` and `requestId`, as JSON: what its
+    /// ``Fingerprint`` is taken of when it has an idempotency key (PROTOCOL.md section 11).
+    public var fingerprinted: JSONObject {
+        var object = JSONObject()
+        object.appendUnchecked(key: "method", value: .string(Method.upsert.rawValue))
+        var contacts: [JSON] = []
+        contacts.reserveCapacity(self.request.entries.count)
+        for entry in self.request.entries {
+            guard case .valid(let id, let operators, _) = entry else { continue }  // cannot happen
+            var member = JSONObject()
+            member.appendUnchecked(key: "id", value: .string(id))
+            member.appendUnchecked(key: "profile", value: .object(operators.object))
+            contacts.append(.object(member))
+        }
+        object.appendUnchecked(key: "contacts", value: .array(contacts))
+        if let key = self.request.idempotencyKey {
+            object.appendUnchecked(key: "idempotencyKey", value: .string(key))
+        }
+        return object
+    }
 
     /// The deepest an argument may nest: its document depth is 5 plus this (PROTOCOL.md section 3).
     private static let maximumArgumentDepth = JSONParser.maximumDepth - 5
@@ -43,6 +64,7 @@ public struct UpsertLine: Sendable {
             var method = false
             var apiKey: String?
             var requestId: RequestID?
+            var idempotencyKey: String?
             var entries: [UpsertEntry]?
             while true {
                 guard let name = self.memberName() else { return nil }
@@ -61,6 +83,11 @@ public struct UpsertLine: Sendable {
                 case .contacts?:
                     guard entries == nil, let decoded = self.entries(maxBatch: maxBatch) else { return nil }
                     entries = decoded
+                case .idempotencyKey?:
+                    guard idempotencyKey == nil, let value = self.simpleString(),
+                        (1...ProtocolLimits.maxIdempotencyKeyBytes).contains(value.count)
+                    else { return nil }
+                    idempotencyKey = String(decoding: value, as: UTF8.self)
                 case nil:
                     return nil
                 }
@@ -69,7 +96,11 @@ public struct UpsertLine: Sendable {
             }
             self.skipWhitespace()
             guard self.position == self.bytes.count, method, let apiKey, let entries else { return nil }
-            return UpsertLine(apiKey: apiKey, requestId: requestId, request: UpsertRequest(entries: entries))
+            return UpsertLine(
+                apiKey: apiKey,
+                requestId: requestId,
+                request: UpsertRequest(entries: entries, idempotencyKey: idempotencyKey)
+            )
         }
 
         /// A `requestId`: a string within the limit or an integer in the signed 64-bit range.
@@ -124,8 +155,9 @@ public struct UpsertLine: Sendable {
                 guard let more = self.nextMember() else { return nil }
                 if !more { break }
             }
-            guard let id else { return nil }
-            return .valid(id: id, operators: .flat(update ?? FlatUpdate()), createdAt: nil)
+            // Without a profile the entry goes the general way: its fingerprint tells the two apart.
+            guard let id, let update else { return nil }
+            return .valid(id: id, operators: .flat(update), createdAt: nil)
         }
 
         /// A `profile`: an object of operator objects.
@@ -271,7 +303,7 @@ public struct UpsertLine: Sendable {
 
     /// The request members this decoder takes.
     private enum Member {
-        case method, apiKey, requestId, contacts
+        case method, apiKey, requestId, contacts, idempotencyKey
 
         init?(_ name: UnsafeBufferPointer<UInt8>) {
             switch name.count {
@@ -279,6 +311,7 @@ public struct UpsertLine: Sendable {
             case 6 where Self.equal(name, "apiKey"): self = .apiKey
             case 9 where Self.equal(name, "requestId"): self = .requestId
             case 8 where Self.equal(name, "contacts"): self = .contacts
+            case 14 where Self.equal(name, "idempotencyKey"): self = .idempotencyKey
             default: return nil
             }
         }

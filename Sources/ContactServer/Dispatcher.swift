@@ -118,14 +118,18 @@ public struct Dispatcher: Sendable {
         return try await self.run(request, project: project, fingerprint: fingerprint, requestId: envelope.requestId)
     }
 
-    /// The reply to an upsert line decoded without its JSON tree (it has no idempotency key).
+    /// The reply to an upsert line decoded without its JSON tree.
     private func dispatch(_ line: UpsertLine, keyCache: inout KeyCache) async throws(RequestFailure) -> PendingReply {
         let grant = try self.authorize(line.apiKey, requestId: line.requestId, cache: &keyCache)
         let project = try self.project(of: grant, requestId: line.requestId)
+        var fingerprint = Fingerprint(high: 0, low: 0)
+        if line.request.idempotencyKey != nil {
+            fingerprint = Fingerprint(of: line.fingerprinted)
+        }
         return try await self.run(
             .upsert(line.request),
             project: project,
-            fingerprint: Fingerprint(high: 0, low: 0),
+            fingerprint: fingerprint,
             requestId: line.requestId
         )
     }
