@@ -32,10 +32,12 @@ let package = Package(
     ],
     targets: [
         .target(name: "ContactCore", swiftSettings: upcoming),
+        .target(name: "CCRC32C"),
         .target(
             name: "ContactStore",
             dependencies: [
                 "ContactCore",
+                "CCRC32C",
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),

@@ -1,3 +1,5 @@
+import CCRC32C
+
 /// CRC-32C (Castagnoli, reflected polynomial 0x82F63B78), the checksum of every journal record
 /// and snapshot frame.
 ///
@@ -41,6 +43,19 @@ public enum CRC32C {
     /// The checksum of the bytes summed into `crc` followed by `bytes`: `update(checksum(a), b)`
     /// equals `checksum(a + b)`, and `update(0, b)` equals `checksum(b)`.
     public static func update(_ crc: UInt32, _ bytes: UnsafeRawBufferPointer) -> UInt32 {
+        guard let base = bytes.baseAddress, !bytes.isEmpty else { return crc }
+        if self.hardware {
+            return ~ccrc32c_hardware_update(~crc, base, bytes.count)
+        }
+        return self.software(crc, bytes)
+    }
+
+    /// True when the CPU computes CRC-32C itself (x86-64 SSE 4.2): several times faster than
+    /// the tables.
+    static let hardware = ccrc32c_hardware_available() == 1
+
+    /// ``update(_:_:)`` with the tables (slicing by 8), whatever the CPU.
+    static func software(_ crc: UInt32, _ bytes: UnsafeRawBufferPointer) -> UInt32 {
         guard var pointer = bytes.baseAddress, !bytes.isEmpty else { return crc }
         var remaining = bytes.count
         var state = ~crc

@@ -201,12 +201,15 @@ public struct ContactIndex: Sendable {
         let key = SortKey(externalId)
         let page = Self.lowerBound(of: key, in: self.lastKeys)
         guard page < self.pages.count else { return Position(page: page, slot: 0, found: false) }
-        let slot = self.pages[page].lowerBound(of: key)
-        let found =
-            slot < self.pages[page].contacts.count && self.pages[page].highs[slot] == key.high
-            && self.pages[page].lows[slot] == key.low
-            && ExternalID.compare(self.pages[page].contacts[slot].externalId, key.id) == 0
-        return Position(page: page, slot: slot, found: found)
+        // Through the buffer: the page is borrowed in place, not copied (no retain of its arrays).
+        return self.pages.withUnsafeBufferPointer { pages in
+            let slot = pages[page].lowerBound(of: key)
+            let found =
+                slot < pages[page].contacts.count && pages[page].highs[slot] == key.high
+                && pages[page].lows[slot] == key.low
+                && ExternalID.compare(pages[page].contacts[slot].externalId, key.id) == 0
+            return Position(page: page, slot: slot, found: found)
+        }
     }
 
     /// The first index of `keys` (sorted bytewise) whose key does not sort before `key`.

@@ -424,7 +424,7 @@ struct JournalTests {
         slow.withLock { $0 = true }
         synced.withLock { $0 = false }
         let write = try await project.execute(
-            .upsert(UpsertRequest(entries: [.valid(id: "a", operators: JSONObject(), createdAt: nil)])),
+            .upsert(UpsertRequest(entries: [.valid(id: "a", operators: .object(JSONObject()), createdAt: nil)])),
             context: context
         )
         let read = try await project.execute(.get(id: "a"), context: context)
