@@ -45,24 +45,26 @@ public struct FlatUpdate: Sendable {
         case .set, .setOnInsert, .unset, .inc, .push, .currentDate: break
         default: return false
         }
-        guard self.fields.count < Self.maximumFields,
-            let summary = try? UpdatePath(key).validate(),
-            summary.components == 1, !summary.startsAtID
-        else { return false }
+        guard self.fields.count < Self.maximumFields, Self.isMemberName(key) else { return false }
         if operation == .push, case .object = argument { return false }
         do {
-            try UpdateEngine.validateArgument(
-                operation,
-                argument,
-                at: UpdatePath(key, summary: summary),
-                components: 1
-            )
+            try UpdateEngine.validateArgument(operation, argument, at: UpdatePath(key), components: 1)
         } catch {
             return false
         }
         for field in self.fields where JSON.bytewiseEqual(field.key, key) { return false }
         self.fields.append(Field(operation: operation, key: key, argument: argument))
         return true
+    }
+
+    /// True when `key` is a valid update path of one component other than `id`
+    /// (``UpdatePath/validate()``): not empty, no dot, not starting with `$`, not `id`.
+    private static func isMemberName(_ key: String) -> Bool {
+        var key = key
+        return key.withUTF8 { bytes in
+            !bytes.isEmpty && bytes[0] != UInt8(ascii: "$") && !bytes.contains(UInt8(ascii: "."))
+                && !(bytes.count == 2 && bytes[0] == UInt8(ascii: "i") && bytes[1] == UInt8(ascii: "d"))
+        }
     }
 
     /// The operators object the update was written as.

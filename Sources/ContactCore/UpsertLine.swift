@@ -50,12 +50,8 @@ public struct UpsertLine: Sendable {
     private struct Scanner {
         let bytes: UnsafeBufferPointer<UInt8>
         var position = 0
-        /// The fields of the profile being decoded, kept from entry to entry.
-        var scratch: [FlatUpdate.Field] = []
-
         init(_ bytes: UnsafeBufferPointer<UInt8>) {
             self.bytes = bytes
-            self.scratch.reserveCapacity(FlatUpdate.maximumFields)
         }
 
         mutating func request(maxBatch: Int) -> UpsertLine? {
@@ -166,9 +162,7 @@ public struct UpsertLine: Sendable {
             self.skipWhitespace()
             if self.take(UInt8(ascii: "}")) { return FlatUpdate() }
             var update = FlatUpdate()
-            swap(&update.fields, &self.scratch)
-            update.fields.removeAll(keepingCapacity: true)
-            defer { swap(&update.fields, &self.scratch) }
+            update.fields.reserveCapacity(8)
             var seen: UInt16 = 0
             while true {
                 guard let name = self.memberName(), let operation = Self.flatOperator(name) else { return nil }
@@ -188,13 +182,17 @@ public struct UpsertLine: Sendable {
                 guard let more = self.nextMember() else { return nil }
                 if !more { break }
             }
-            // An array of its own size: the entry keeps it while the request runs.
-            return FlatUpdate(fields: update.fields.withUnsafeBufferPointer { Array($0) })
+            return update
         }
 
         /// An operator's argument: any JSON value, checked by the strict parser, nesting at most
         /// ``maximumArgumentDepth`` levels.
         private mutating func argument() -> JSON? {
+            // The common arguments, a plain string or a small integer, without the parser.
+            if let text = self.simpleString() {
+                return .string(String(decoding: text, as: UTF8.self))
+            }
+            if let number = self.smallInteger() { return .int(number) }
             let start = self.position
             guard let end = StoredProfile.skipValue(self.bytes, from: start) else { return nil }
             guard
@@ -205,6 +203,32 @@ public struct UpsertLine: Sendable {
             else { return nil }
             self.position = end
             return value
+        }
+
+        /// An integer of 1 to 18 digits, optionally negative, without a leading zero (other than
+        /// `0` itself) and followed by a structural byte: what the parser reads as that `.int`.
+        private mutating func smallInteger() -> Int64? {
+            var index = self.position
+            let negative = index < self.bytes.count && self.bytes[index] == UInt8(ascii: "-")
+            if negative { index += 1 }
+            let first = index
+            var value: Int64 = 0
+            while index < self.bytes.count, index - first < 18,
+                self.bytes[index] >= UInt8(ascii: "0"), self.bytes[index] <= UInt8(ascii: "9")
+            {
+                value = value * 10 + Int64(self.bytes[index] - UInt8(ascii: "0"))
+                index += 1
+            }
+            let digits = index - first
+            guard digits > 0, digits == 1 || self.bytes[first] != UInt8(ascii: "0"), index < self.bytes.count else {
+                return nil
+            }
+            switch self.bytes[index] {
+            case UInt8(ascii: ","), UInt8(ascii: "}"), UInt8(ascii: "]"): break
+            default: return nil  // a fraction, an exponent, more digits, whitespace: the parser's
+            }
+            self.position = index
+            return negative ? -value : value
         }
 
         /// The nesting depth of `value` (a scalar is 0), counted up to just past `limit`.

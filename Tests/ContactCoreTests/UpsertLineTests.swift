@@ -61,7 +61,14 @@ struct UpsertLineTests {
         case 0: return #"[1,"a"]"#
         case 1: return #"{"x":1,"y":[true,null]}"#
         case 2: return #"{"$bad":1}"#
-        case 3: return Self.pick(&random, ["1.5", "-0", "1e400", "9223372036854775807", "2"])
+        case 3:
+            return Self.pick(
+                &random,
+                [
+                    "1.5", "-0", "1e400", "9223372036854775807", "2", "007", "-", "-12", "123456789012345678",
+                    "1234567890123456789", "-9223372036854775809", "0", "1E2",
+                ]
+            )
         case 4:
             let depth = 57 + random.next(below: 5)
             return String(repeating: "[", count: depth) + String(repeating: "]", count: depth)
