@@ -47,6 +47,12 @@ extension UpdateEngine {
         }
     }
 
+    /// The value a setting field writes: its argument, or for `$currentDate` the update's instant.
+    @inline(__always)
+    private static func value(of field: FlatUpdate.Field, currentDate: JSON?) -> JSON {
+        field.operation == .currentDate ? (currentDate ?? .null) : field.argument
+    }
+
     /// The pass over `stored` for ``applyFlat(_:toStored:context:scratch:)``: members no field
     /// names are copied, the others written as their fields say, and missing members added.
     private static func writeFlat(
@@ -122,9 +128,7 @@ extension UpdateEngine {
                     guard let index else { return false }
                     if wrote { out.append(UInt8(ascii: ",")) }
                     out.append(contentsOf: UnsafeBufferPointer(rebasing: stored[memberStart..<valueStart]))
-                    let value =
-                        fields[index].operation == .currentDate ? (currentDate ?? .null) : fields[index].argument
-                    JSONWriter.write(value, into: &out)
+                    JSONWriter.write(Self.value(of: fields[index], currentDate: currentDate), into: &out)
                     wrote = true
                 }
                 if stored[position] == UInt8(ascii: "}") {
@@ -145,10 +149,8 @@ extension UpdateEngine {
                 out.append(UInt8(ascii: "["))
                 JSONWriter.write(field.argument, into: &out)
                 out.append(UInt8(ascii: "]"))
-            } else if field.operation == .currentDate, let currentDate {
-                JSONWriter.write(currentDate, into: &out)
             } else {
-                JSONWriter.write(field.argument, into: &out)
+                JSONWriter.write(Self.value(of: field, currentDate: currentDate), into: &out)
             }
             wrote = true
         }

@@ -67,13 +67,9 @@ extension UpdateEngine {
             }) {
                 return flat
             }
-            return try self.apply(
-                update.object,
-                toStored: stored,
-                context: context,
-                parsingBelow: parsingBelow,
-                scratch: &scratch
-            )
+            // The flat pass declined (or the update fails): straight to the general path,
+            // without trying the flat pass again on the rebuilt object.
+            return try self.applyGeneral(update.object, toStored: stored, context: context, parsingBelow: parsingBelow)
         }
     }
 
@@ -91,6 +87,17 @@ extension UpdateEngine {
         }) {
             return flat
         }
+        return try self.applyGeneral(operators, toStored: stored, context: context, parsingBelow: parsingBelow)
+    }
+
+    /// ``apply(_:toStored:context:parsingBelow:)`` without the flat pass: the whole profile parsed
+    /// below `parsingBelow` bytes, else only the members the operators reach.
+    private static func applyGeneral(
+        _ operators: JSONObject,
+        toStored stored: [UInt8],
+        context: UpdateContext,
+        parsingBelow: Int
+    ) throws(UpdateError) -> [UInt8]? {
         if stored.count < parsingBelow {
             guard case .object(let profile)? = try? JSONParser.parse(stored) else { return nil }
             return try self.apply(operators, to: profile, context: context).serialized

@@ -129,7 +129,7 @@ public struct UpsertLine: Sendable {
             }
         }
 
-        /// One entry: `id` and, optionally, `profile`.
+        /// One entry: `id` and `profile`, nothing else.
         private mutating func entry() -> UpsertEntry? {
             self.skipWhitespace()
             guard self.take(UInt8(ascii: "{")) else { return nil }

@@ -266,7 +266,9 @@ public struct ProjectState: Sendable {
                         }
                     } else {
                         // A new contact's profile is `{"id": id}`; as text, the flat path takes most inserts.
-                        let initial = JSONWriter.serialize(.object(Contact.initialProfile(externalId: id)))
+                        var initial = Array(#"{"id":"#.utf8)
+                        JSONWriter.writeString(id, into: &initial)
+                        initial.append(UInt8(ascii: "}"))
                         if let inserted = try UpdateEngine.apply(
                             operators,
                             toStored: initial,

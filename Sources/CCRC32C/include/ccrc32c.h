@@ -5,7 +5,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/// 1 when this CPU has the crc32 instruction (x86-64 SSE 4.2, or ARMv8 CRC), else 0.
+/// 1 when this CPU has the crc32 instruction this file uses (x86-64 SSE 4.2), else 0 (other
+/// architectures: the caller's tables).
 int ccrc32c_hardware_available(void);
 
 /// Continues the CRC-32C `crc` (already inverted: the running state) over `count` bytes at
