@@ -65,11 +65,17 @@ public final class ContactServer: Service {
         self.logger.info("accepting connections", metadata: ["socket": "\(socket.ownedPath ?? "(socket-activated)")"])
         self.onReady()
         let connections = self.connections
+        // One executor per loop: a connection's tasks run on the loop of its channel.
+        var executors: [ObjectIdentifier: EventLoopTaskExecutor] = [:]
+        for loop in self.group.makeIterator() {
+            executors[ObjectIdentifier(loop)] = EventLoopTaskExecutor(loop: loop)
+        }
         try await withGracefulShutdownHandler {
             try await withThrowingDiscardingTaskGroup { group in
                 try await serverChannel.executeThenClose { inbound in
                     for try await served in inbound {
-                        group.addTask { await self.serve(served) }
+                        let executor = executors[ObjectIdentifier(served.channel.channel.eventLoop)]
+                        group.addTask(executorPreference: executor) { await self.serve(served) }
                     }
                 }
             }
