@@ -17,70 +17,72 @@ public struct ContactIndex: Sendable {
         public let found: Bool
     }
 
-    /// One page: its contacts and, in two dense arrays, the first 16 bytes of their external ids
-    /// as integers (``SortKey``), so that a binary search touches a few cache lines of 8-byte
-    /// entries instead of one contact per step; the contact's own id settles longer equal prefixes.
+    /// One page: its contacts and, in one dense array, the first 16 bytes of their external ids
+    /// as two integers each (``SortKey``'s high and low, side by side), so that a binary search
+    /// step reads one 16-byte entry instead of a contact; the contact's own id settles longer
+    /// equal prefixes.
     private struct Page: Sendable {
-        var highs: [UInt64]
-        var lows: [UInt64]
+        /// `high, low` of every contact, in the contacts' order.
+        var prefixes: [UInt64]
         var contacts: [Contact]
 
         init(_ contact: Contact, key: SortKey) {
-            self.highs = [key.high]
-            self.lows = [key.low]
+            self.prefixes = [key.high, key.low]
             self.contacts = [contact]
         }
 
-        init(highs: ArraySlice<UInt64>, lows: ArraySlice<UInt64>, contacts: ArraySlice<Contact>) {
-            self.highs = Array(highs)
-            self.lows = Array(lows)
+        init(prefixes: ArraySlice<UInt64>, contacts: ArraySlice<Contact>) {
+            self.prefixes = Array(prefixes)
             self.contacts = Array(contacts)
         }
 
         /// The key of the contact at `slot`.
         func key(at slot: Int) -> SortKey {
-            SortKey(high: self.highs[slot], low: self.lows[slot], id: self.contacts[slot].externalId)
+            SortKey(high: self.prefixes[2 * slot], low: self.prefixes[2 * slot + 1], id: self.contacts[slot].externalId)
         }
 
         mutating func insert(_ contact: Contact, key: SortKey, at slot: Int) {
-            self.highs.insert(key.high, at: slot)
-            self.lows.insert(key.low, at: slot)
+            self.prefixes.insert(contentsOf: [key.high, key.low], at: 2 * slot)
             self.contacts.insert(contact, at: slot)
         }
 
         @discardableResult
         mutating func remove(at slot: Int) -> Contact {
-            self.highs.remove(at: slot)
-            self.lows.remove(at: slot)
+            self.prefixes.removeSubrange((2 * slot)..<(2 * slot + 2))
             return self.contacts.remove(at: slot)
         }
 
         mutating func removeSubrange(from slot: Int) {
-            self.highs.removeSubrange(slot...)
-            self.lows.removeSubrange(slot...)
+            self.prefixes.removeSubrange((2 * slot)...)
             self.contacts.removeSubrange(slot...)
         }
 
-        /// The first slot whose contact's id does not sort before `key`.
-        func lowerBound(of key: SortKey) -> Int {
-            self.highs.withUnsafeBufferPointer { highs in
-                self.lows.withUnsafeBufferPointer { lows in
-                    var first = 0
-                    var last = highs.count
-                    while first < last {
-                        let middle = (first + last) / 2
-                        let before: Bool
-                        if highs[middle] != key.high {
-                            before = highs[middle] < key.high
-                        } else if lows[middle] != key.low {
-                            before = lows[middle] < key.low
-                        } else {
-                            before = ExternalID.compare(self.contacts[middle].externalId, key.id) < 0
-                        }
-                        if before { first = middle + 1 } else { last = middle }
+        /// The first slot of the page at `page` whose contact's id does not sort before `key`,
+        /// and whether that contact's id is `key`'s. Through the pointer the page's arrays are
+        /// borrowed in place (a `Page` value would retain both).
+        static func search(_ page: UnsafePointer<Page>, for key: SortKey) -> (slot: Int, found: Bool) {
+            page.pointee.prefixes.withUnsafeBufferPointer { prefixes in
+                var first = 0
+                var last = prefixes.count / 2
+                while first < last {
+                    let middle = (first + last) / 2
+                    let high = prefixes[2 * middle]
+                    let low = prefixes[2 * middle + 1]
+                    let before: Bool
+                    if high != key.high {
+                        before = high < key.high
+                    } else if low != key.low {
+                        before = low < key.low
+                    } else {
+                        before = ExternalID.compare(page.pointee.contacts[middle].externalId, key.id) < 0
                     }
-                    return first
+                    if before { first = middle + 1 } else { last = middle }
                 }
+                let found =
+                    first < prefixes.count / 2 && prefixes[2 * first] == key.high
+                    && prefixes[2 * first + 1] == key.low
+                    && ExternalID.compare(page.pointee.contacts[first].externalId, key.id) == 0
+                return (first, found)
             }
         }
     }
@@ -137,8 +139,7 @@ public struct ContactIndex: Sendable {
         if self.pages[page].contacts.count > Self.pageCapacity {
             let half = Self.pageCapacity / 2
             let upper = Page(
-                highs: self.pages[page].highs[half...],
-                lows: self.pages[page].lows[half...],
+                prefixes: self.pages[page].prefixes[(2 * half)...],
                 contacts: self.pages[page].contacts[half...]
             )
             self.pages[page].removeSubrange(from: half)
@@ -201,15 +202,10 @@ public struct ContactIndex: Sendable {
         let key = SortKey(externalId)
         let page = Self.lowerBound(of: key, in: self.lastKeys)
         guard page < self.pages.count else { return Position(page: page, slot: 0, found: false) }
-        // Through the buffer: the page is borrowed in place, not copied (no retain of its arrays).
-        return self.pages.withUnsafeBufferPointer { pages in
-            let slot = pages[page].lowerBound(of: key)
-            let found =
-                slot < pages[page].contacts.count && pages[page].highs[slot] == key.high
-                && pages[page].lows[slot] == key.low
-                && ExternalID.compare(pages[page].contacts[slot].externalId, key.id) == 0
-            return Position(page: page, slot: slot, found: found)
+        let (slot, found) = self.pages.withUnsafeBufferPointer { pages in
+            Page.search(pages.baseAddress! + page, for: key)
         }
+        return Position(page: page, slot: slot, found: found)
     }
 
     /// The first index of `keys` (sorted bytewise) whose key does not sort before `key`.
