@@ -86,6 +86,7 @@ struct Contactd: AsyncParsableCommand {
                 arguments.first == CheckCommand.configuration.commandName
                 ? try CheckCommand.parseAsRoot(Array(arguments.dropFirst())) : try Self.parseAsRoot(arguments)
             if let daemon = command as? Contactd {
+                DaemonSetup.applyAllocatorTunables()
                 try await daemon.run()
             } else {
                 try command.run()
