@@ -47,10 +47,11 @@ enum DaemonSetup {
     }
 
     /// The glibc tunables the daemon runs with unless `GLIBC_TUNABLES` is set: a per-thread cache
-    /// of up to 4096 freed chunks per size (glibc's default is 7). A batch frees and allocates
-    /// dozens of profiles of one size; with 7 most of them went through the arena's bins (about
-    /// a sixth of the daemon's CPU, docs/BENCHMARKS.md), with 4096 they stay in the thread's cache.
-    static let allocatorTunables = "glibc.malloc.tcache_count=4096"
+    /// of up to 128 freed chunks per size (glibc's default is 7). A batch frees and allocates
+    /// dozens of profiles of one size; with 7 most of them went through the arena's bins. Not
+    /// more: freed chunks of sizes no longer asked for (profiles that grow) stay in the cache,
+    /// up to 128 of each size per thread, about 4 MiB (4096 held 180 MiB more in a soak).
+    static let allocatorTunables = "glibc.malloc.tcache_count=128"
 
     /// Runs the daemon again, in place (same process id, descriptors and arguments), with
     /// ``allocatorTunables``, which glibc reads only when a process starts. Does nothing when

@@ -39,7 +39,7 @@ struct AllocatorTunablesTests {
     }
 
     @Test func unsetTunablesGetTheLargerThreadCache() async throws {
-        #expect(try await self.tunables(startedWith: nil) == "glibc.malloc.tcache_count=4096")
+        #expect(try await self.tunables(startedWith: nil) == "glibc.malloc.tcache_count=128")
     }
 
     @Test func operatorTunablesAreKept() async throws {
