@@ -32,18 +32,22 @@ extension UpdateEngine {
         scratch: inout [UInt8]
     ) -> [UInt8]? {
         scratch.removeAll(keepingCapacity: scratch.capacity <= Self.scratchLimit)
-        guard self.writeFlat(update.fields, stored: stored, context: context, into: &scratch) else { return nil }
+        // Through the buffer the fields are borrowed, not copied (a copy retains its key and argument).
+        let written = update.fields.withUnsafeBufferPointer { fields in
+            self.writeFlat(fields, stored: stored, context: context, into: &scratch)
+        }
+        guard written else { return nil }
         return scratch.withUnsafeBufferPointer { Array($0) }
     }
 
-    /// What `field` does in `context`: `$setOnInsert` sets on an insert and does nothing
+    /// What a field of `operation` does in `context`: `$setOnInsert` sets on an insert and does nothing
     /// otherwise (nil), `$currentDate` sets.
     @inline(__always)
-    private static func effect(of field: FlatUpdate.Field, context: UpdateContext) -> UpdateOperator? {
-        switch field.operation {
+    private static func effect(of operation: UpdateOperator, context: UpdateContext) -> UpdateOperator? {
+        switch operation {
         case .setOnInsert: return context.isInsert ? .set : nil
         case .currentDate: return .set
-        default: return field.operation
+        default: return operation
         }
     }
 
@@ -56,7 +60,7 @@ extension UpdateEngine {
     /// The pass over `stored` for ``applyFlat(_:toStored:context:scratch:)``: members no field
     /// names are copied, the others written as their fields say, and missing members added.
     private static func writeFlat(
-        _ fields: [FlatUpdate.Field],
+        _ fields: UnsafeBufferPointer<FlatUpdate.Field>,
         stored: UnsafeBufferPointer<UInt8>,
         context: UpdateContext,
         into out: inout [UInt8]
@@ -64,7 +68,7 @@ extension UpdateEngine {
         let count = stored.count
         guard count >= 2, stored[0] == UInt8(ascii: "{") else { return false }
         let currentDate: JSON? =
-            fields.contains { $0.operation == .currentDate } ? .string(context.now.iso8601) : nil
+            fields.indices.contains { fields[$0].operation == .currentDate } ? .string(context.now.iso8601) : nil
         /// Bit i: the stored profile has the member field i names.
         var found: UInt32 = 0
         out.reserveCapacity(count + 64)
@@ -92,7 +96,7 @@ extension UpdateEngine {
                 position = valueEnd
                 let index = Self.flatField(named: name, in: fields)
                 if let index { found |= 1 << UInt32(index) }
-                switch index.flatMap({ Self.effect(of: fields[$0], context: context) }) {
+                switch index.flatMap({ Self.effect(of: fields[$0].operation, context: context) }) {
                 case nil:
                     if wrote { out.append(UInt8(ascii: ",")) }
                     out.append(contentsOf: UnsafeBufferPointer(rebasing: stored[memberStart..<valueEnd]))
@@ -140,8 +144,11 @@ extension UpdateEngine {
             }
         }
         // Members the profile did not have are added in field order, as the engine adds them.
-        for (index, field) in fields.enumerated() where found & (1 << UInt32(index)) == 0 {
-            guard let operation = Self.effect(of: field, context: context), operation != .unset else { continue }
+        for index in fields.indices where found & (1 << UInt32(index)) == 0 {
+            let field = fields[index]
+            guard let operation = Self.effect(of: field.operation, context: context), operation != .unset else {
+                continue
+            }
             if wrote { out.append(UInt8(ascii: ",")) }
             JSONWriter.writeString(field.key, into: &out)
             out.append(UInt8(ascii: ":"))
@@ -160,14 +167,18 @@ extension UpdateEngine {
 
     /// The index of the field whose key has the bytes of `name`.
     @inline(__always)
-    private static func flatField(named name: UnsafeBufferPointer<UInt8>, in fields: [FlatUpdate.Field]) -> Int? {
+    private static func flatField(
+        named name: UnsafeBufferPointer<UInt8>,
+        in fields: UnsafeBufferPointer<FlatUpdate.Field>
+    ) -> Int? {
         for index in fields.indices {
-            var key = fields[index].key
-            let same = key.withUTF8 { bytes in
-                guard bytes.count == name.count else { return false }
-                for offset in 0..<bytes.count where bytes[offset] != name[offset] { return false }
-                return true
-            }
+            let key = fields[index].key.utf8
+            guard key.count == name.count else { continue }
+            let same =
+                key.withContiguousStorageIfAvailable { bytes in
+                    for offset in 0..<bytes.count where bytes[offset] != name[offset] { return false }
+                    return true
+                } ?? key.elementsEqual(name)
             if same { return index }
         }
         return nil
