@@ -52,7 +52,11 @@ public struct FlatUpdate: Sendable {
         } catch {
             return false
         }
-        for field in self.fields where JSON.bytewiseEqual(field.key, key) { return false }
+        // Through the buffer the fields are borrowed, not copied (a copy retains its argument).
+        let duplicate = self.fields.withUnsafeBufferPointer { fields in
+            fields.indices.contains { JSON.bytewiseEqual(fields[$0].key, key) }
+        }
+        guard !duplicate else { return false }
         self.fields.append(Field(operation: operation, key: key, argument: argument))
         return true
     }
@@ -60,11 +64,9 @@ public struct FlatUpdate: Sendable {
     /// True when `key` is a valid update path of one component other than `id`
     /// (``UpdatePath/validate()``): not empty, no dot, not starting with `$`, not `id`.
     private static func isMemberName(_ key: String) -> Bool {
-        var key = key
-        return key.withUTF8 { bytes in
-            !bytes.isEmpty && bytes[0] != UInt8(ascii: "$") && !bytes.contains(UInt8(ascii: "."))
-                && !(bytes.count == 2 && bytes[0] == UInt8(ascii: "i") && bytes[1] == UInt8(ascii: "d"))
-        }
+        let bytes = key.utf8
+        return !bytes.isEmpty && bytes.first != UInt8(ascii: "$") && !bytes.contains(UInt8(ascii: "."))
+            && !bytes.elementsEqual("id".utf8)
     }
 
     /// The operators object the update was written as.
