@@ -238,7 +238,7 @@ public struct ProjectState: Sendable {
                 let position = self.contacts.position(of: id)
                 let existing = self.contacts[position]
                 let updateContext = UpdateContext(
-                    isInsert: existing == nil,
+                    isInsert: !position.found,
                     externalId: id,
                     now: context.now,
                     maxProfileBytes: context.limits.maxProfileBytes
@@ -287,13 +287,21 @@ public struct ProjectState: Sendable {
                     errors.append(EntryError(index: index, id: id, error: error.message))
                     continue
                 }
-                if var contact = existing {
+                if let existing {
                     updated.append(id)
-                    if contact.profile != serialized {
-                        contact.profile = Self.compact(serialized)
-                        // Never backwards, even when the clock was set back since the last update.
-                        contact.updatedAt = Timestamp(
-                            milliseconds: max(context.now.milliseconds, contact.updatedAt.milliseconds)
+                    if existing.profile != serialized {
+                        // Built from the parts, not copied and changed: a copy would retain the old
+                        // profile only to release it.
+                        let contact = Contact(
+                            id: existing.id,
+                            externalId: existing.externalId,
+                            profile: Self.compact(serialized),
+                            stats: existing.stats,
+                            createdAt: existing.createdAt,
+                            // Never backwards, even when the clock was set back since the last update.
+                            updatedAt: Timestamp(
+                                milliseconds: max(context.now.milliseconds, existing.updatedAt.milliseconds)
+                            )
                         )
                         self.contacts.put(contact, at: position)
                         changes.put(contact, previous: existing)
