@@ -132,7 +132,11 @@ extension UpdateEngine {
                     guard let index else { return false }
                     if wrote { out.append(UInt8(ascii: ",")) }
                     out.append(contentsOf: UnsafeBufferPointer(rebasing: stored[memberStart..<valueStart]))
-                    JSONWriter.write(Self.value(of: fields[index], currentDate: currentDate), into: &out)
+                    if fields[index].operation == .currentDate {
+                        JSONWriter.write(currentDate ?? .null, into: &out)
+                    } else {
+                        JSONWriter.write(fields[index].argument, into: &out)
+                    }
                     wrote = true
                 }
                 if stored[position] == UInt8(ascii: "}") {
