@@ -51,10 +51,20 @@ extension UpdateEngine {
         }
     }
 
-    /// The value a setting field writes: its argument, or for `$currentDate` the update's instant.
+    /// Writes the value setting field `index` of `fields` writes: its argument, or for
+    /// `$currentDate` the update's instant. The field is borrowed, not copied.
     @inline(__always)
-    private static func value(of field: FlatUpdate.Field, currentDate: JSON?) -> JSON {
-        field.operation == .currentDate ? (currentDate ?? .null) : field.argument
+    private static func writeValue(
+        of fields: UnsafeBufferPointer<FlatUpdate.Field>,
+        at index: Int,
+        currentDate: JSON?,
+        into out: inout [UInt8]
+    ) {
+        if fields[index].operation == .currentDate {
+            JSONWriter.write(currentDate ?? .null, into: &out)
+        } else {
+            JSONWriter.write(fields[index].argument, into: &out)
+        }
     }
 
     /// The pass over `stored` for ``applyFlat(_:toStored:context:scratch:)``: members no field
@@ -132,11 +142,7 @@ extension UpdateEngine {
                     guard let index else { return false }
                     if wrote { out.append(UInt8(ascii: ",")) }
                     out.append(contentsOf: UnsafeBufferPointer(rebasing: stored[memberStart..<valueStart]))
-                    if fields[index].operation == .currentDate {
-                        JSONWriter.write(currentDate ?? .null, into: &out)
-                    } else {
-                        JSONWriter.write(fields[index].argument, into: &out)
-                    }
+                    Self.writeValue(of: fields, at: index, currentDate: currentDate, into: &out)
                     wrote = true
                 }
                 if stored[position] == UInt8(ascii: "}") {
@@ -149,19 +155,17 @@ extension UpdateEngine {
         }
         // Members the profile did not have are added in field order, as the engine adds them.
         for index in fields.indices where found & (1 << UInt32(index)) == 0 {
-            let field = fields[index]
-            guard let operation = Self.effect(of: field.operation, context: context), operation != .unset else {
-                continue
-            }
+            guard let operation = Self.effect(of: fields[index].operation, context: context), operation != .unset
+            else { continue }
             if wrote { out.append(UInt8(ascii: ",")) }
-            JSONWriter.writeString(field.key, into: &out)
+            JSONWriter.writeString(fields[index].key, into: &out)
             out.append(UInt8(ascii: ":"))
             if operation == .push {
                 out.append(UInt8(ascii: "["))
-                JSONWriter.write(field.argument, into: &out)
+                JSONWriter.write(fields[index].argument, into: &out)
                 out.append(UInt8(ascii: "]"))
             } else {
-                JSONWriter.write(Self.value(of: field, currentDate: currentDate), into: &out)
+                Self.writeValue(of: fields, at: index, currentDate: currentDate, into: &out)
             }
             wrote = true
         }
