@@ -31,13 +31,59 @@ extension UpdateEngine {
         context: UpdateContext,
         scratch: inout [UInt8]
     ) -> [UInt8]? {
+        var copies: [Int] = []
+        return self.applyFlat(update, toStored: stored, context: context, scratch: &scratch, copies: &copies)
+    }
+
+    /// ``applyFlat(_:toStored:context:scratch:)``, also telling which bytes of the result were
+    /// copied from `stored`: `copies` is emptied, then holds one `(result start, stored start,
+    /// count)` triple per run of copied bytes, in the result's order (empty when it returns nil).
+    static func applyFlat(
+        _ update: FlatUpdate,
+        toStored stored: UnsafeBufferPointer<UInt8>,
+        context: UpdateContext,
+        scratch: inout [UInt8],
+        copies: inout [Int]
+    ) -> [UInt8]? {
         scratch.removeAll(keepingCapacity: scratch.capacity <= Self.scratchLimit)
+        copies.removeAll(keepingCapacity: true)
         // Through the buffer the fields are borrowed, not copied (a copy retains its key and argument).
         let written = update.fields.withUnsafeBufferPointer { fields in
-            self.writeFlat(fields, stored: stored, context: context, into: &scratch)
+            self.writeFlat(fields, stored: stored, context: context, into: &scratch, copies: &copies)
         }
-        guard written else { return nil }
+        guard written else {
+            copies.removeAll(keepingCapacity: true)
+            return nil
+        }
         return scratch.withUnsafeBufferPointer { Array($0) }
+    }
+
+    /// Appends `stored[range]` to `out` and records the run in `copies`, merged into the run
+    /// before it when the bytes between the two are the same in `stored` and in `out`.
+    @inline(__always)
+    private static func copy(
+        _ range: Range<Int>,
+        of stored: UnsafeBufferPointer<UInt8>,
+        into out: inout [UInt8],
+        copies: inout [Int]
+    ) {
+        let resultStart = out.count
+        out.append(contentsOf: UnsafeBufferPointer(rebasing: stored[range]))
+        let last = copies.count - 3
+        if last >= 0 {
+            let resultEnd = copies[last] + copies[last + 2]
+            let storedEnd = copies[last + 1] + copies[last + 2]
+            let gap = resultStart - resultEnd
+            if gap >= 0, gap <= 8, range.lowerBound - storedEnd == gap,
+                (0..<gap).allSatisfy({ out[resultEnd + $0] == stored[storedEnd + $0] })
+            {
+                copies[last + 2] += gap + range.count
+                return
+            }
+        }
+        copies.append(resultStart)
+        copies.append(range.lowerBound)
+        copies.append(range.count)
     }
 
     /// What a field of `operation` does in `context`: `$setOnInsert` sets on an insert and does nothing
@@ -73,7 +119,8 @@ extension UpdateEngine {
         _ fields: UnsafeBufferPointer<FlatUpdate.Field>,
         stored: UnsafeBufferPointer<UInt8>,
         context: UpdateContext,
-        into out: inout [UInt8]
+        into out: inout [UInt8],
+        copies: inout [Int]
     ) -> Bool {
         let count = stored.count
         guard count >= 2, stored[0] == UInt8(ascii: "{") else { return false }
@@ -82,7 +129,7 @@ extension UpdateEngine {
         /// Bit i: the stored profile has the member field i names.
         var found: UInt32 = 0
         out.reserveCapacity(count + 64)
-        out.append(UInt8(ascii: "{"))
+        Self.copy(0..<1, of: stored, into: &out, copies: &copies)
         var wrote = false
         var position = 1
         if stored[1] == UInt8(ascii: "}") {
@@ -109,7 +156,7 @@ extension UpdateEngine {
                 switch index.flatMap({ Self.effect(of: fields[$0].operation, context: context) }) {
                 case nil:
                     if wrote { out.append(UInt8(ascii: ",")) }
-                    out.append(contentsOf: UnsafeBufferPointer(rebasing: stored[memberStart..<valueEnd]))
+                    Self.copy(memberStart..<valueEnd, of: stored, into: &out, copies: &copies)
                     wrote = true
                 case .unset?:
                     break
@@ -127,13 +174,13 @@ extension UpdateEngine {
                         )
                     else { return false }
                     if wrote { out.append(UInt8(ascii: ",")) }
-                    out.append(contentsOf: UnsafeBufferPointer(rebasing: stored[memberStart..<valueStart]))
+                    Self.copy(memberStart..<valueStart, of: stored, into: &out, copies: &copies)
                     JSONWriter.write(sum, into: &out)
                     wrote = true
                 case .push?:
                     guard let index, stored[valueStart] == UInt8(ascii: "[") else { return false }
                     if wrote { out.append(UInt8(ascii: ",")) }
-                    out.append(contentsOf: UnsafeBufferPointer(rebasing: stored[memberStart..<(valueEnd - 1)]))
+                    Self.copy(memberStart..<(valueEnd - 1), of: stored, into: &out, copies: &copies)
                     if valueEnd - valueStart > 2 { out.append(UInt8(ascii: ",")) }
                     JSONWriter.write(fields[index].argument, into: &out)
                     out.append(UInt8(ascii: "]"))
@@ -141,7 +188,7 @@ extension UpdateEngine {
                 case .some:
                     guard let index else { return false }
                     if wrote { out.append(UInt8(ascii: ",")) }
-                    out.append(contentsOf: UnsafeBufferPointer(rebasing: stored[memberStart..<valueStart]))
+                    Self.copy(memberStart..<valueStart, of: stored, into: &out, copies: &copies)
                     Self.writeValue(of: fields, at: index, currentDate: currentDate, into: &out)
                     wrote = true
                 }
@@ -169,7 +216,7 @@ extension UpdateEngine {
             }
             wrote = true
         }
-        out.append(UInt8(ascii: "}"))
+        Self.copy((count - 1)..<count, of: stored, into: &out, copies: &copies)
         return out.count <= context.maxProfileBytes
     }
 

@@ -52,18 +52,44 @@ extension UpdateEngine {
         parsingBelow: Int = UpdateEngine.storedScanMinimumBytes,
         scratch: inout [UInt8]
     ) throws(UpdateError) -> [UInt8]? {
+        var copies: [Int] = []
+        return try self.apply(
+            operators,
+            toStored: stored,
+            context: context,
+            parsingBelow: parsingBelow,
+            scratch: &scratch,
+            copies: &copies
+        )
+    }
+
+    /// ``apply(_:toStored:context:parsingBelow:scratch:)`` for an entry's operators in either
+    /// form, also telling which bytes of the new text are copied from `stored`: `copies` is
+    /// emptied, then, when the one pass over the stored bytes made the result, holds one
+    /// `(result start, stored start, count)` triple per run of copied bytes, in the result's
+    /// order. (A journal can then record only the bytes that are new.)
+    public static func apply(
+        _ operators: UpdateOperators,
+        toStored stored: [UInt8],
+        context: UpdateContext,
+        parsingBelow: Int = UpdateEngine.storedScanMinimumBytes,
+        scratch: inout [UInt8],
+        copies: inout [Int]
+    ) throws(UpdateError) -> [UInt8]? {
+        copies.removeAll(keepingCapacity: true)
         switch operators {
         case .object(let object):
-            return try self.apply(
-                object,
-                toStored: stored,
-                context: context,
-                parsingBelow: parsingBelow,
-                scratch: &scratch
-            )
+            if let update = FlatUpdate(object),
+                let flat = stored.withUnsafeBufferPointer({
+                    self.applyFlat(update, toStored: $0, context: context, scratch: &scratch, copies: &copies)
+                })
+            {
+                return flat
+            }
+            return try self.applyGeneral(object, toStored: stored, context: context, parsingBelow: parsingBelow)
         case .flat(let update):
             if let flat = stored.withUnsafeBufferPointer({
-                self.applyFlat(update, toStored: $0, context: context, scratch: &scratch)
+                self.applyFlat(update, toStored: $0, context: context, scratch: &scratch, copies: &copies)
             }) {
                 return flat
             }

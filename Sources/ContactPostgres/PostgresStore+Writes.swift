@@ -196,7 +196,7 @@ extension PostgresStore {
         var remembered = RememberColumns()
         for change in changes {
             switch change {
-            case .put(let contact): put.append(contact)
+            case .put(let contact), .update(let contact, _): put.append(contact)
             case .delete(let externalId): gone.append(externalId)
             case .remember(let record): remembered.append(record)
             }

@@ -42,12 +42,19 @@ import ContactCore
 //     tag u8 1 = put:      contact
 //     tag u8 2 = delete:   external id string
 //     tag u8 3 = remember: idempotency record
+//     tag u8 4 = update:   profile patch (a contact that existed before the record)
 //   and last, sequence u64 (at the end, so the checksum of everything before it can be
 //   computed before the sequence is assigned, outside the append lock)
 //
 // Contact:  id high u64, id low u32, createdAt i64 ms, updatedAt i64 ms, externalId string,
 //           profile bytes (compact JSON as stored), bucket count varint, then per bucket:
 //           year zigzag, month u8, count zigzag.
+// Profile patch: externalId string, updatedAt i64 ms, base length varint (the profile it applies
+//           to: the contact's as of the record before), result length varint, result crc u32
+//           (CRC-32C of the new profile), run count varint, then per run: literal bytes (copied
+//           into the new profile), base start varint, run length varint (bytes copied from the
+//           base profile); then the literal bytes after the last run. The contact keeps its id,
+//           createdAt and stats.
 // Idempotency record: key string, fingerprint high u64, fingerprint low u64, response bytes,
 //           at i64 ms.
 //
@@ -145,12 +152,42 @@ struct BinaryWriter {
         case .put(let contact):
             self.u8(1)
             self.contact(contact)
+        case .update(let contact, let copies):
+            self.u8(4)
+            self.patch(contact, copies)
         case .delete(let externalId):
             self.u8(2)
             self.string(externalId)
         case .remember(let record):
             self.u8(3)
             self.record(record)
+        }
+    }
+
+    /// A profile patch: `contact`'s new profile as the bytes `copies` does not copy from its
+    /// previous profile, and the runs it does.
+    mutating func patch(_ contact: Contact, _ copies: ProfileCopies) {
+        self.string(contact.externalId)
+        self.i64(contact.updatedAt.milliseconds)
+        self.varint(copies.baseCount)
+        self.varint(contact.profile.count)
+        self.u32(CRC32C.checksum(contact.profile))
+        let runs = copies.runs
+        self.varint(runs.count / 3)
+        contact.profile.withUnsafeBufferPointer { profile in
+            var position = 0
+            var index = 0
+            while index + 2 < runs.count {
+                let start = runs[index]
+                self.varint(start - position)
+                self.bytes.append(contentsOf: UnsafeBufferPointer(rebasing: profile[position..<start]))
+                self.varint(runs[index + 1])
+                self.varint(runs[index + 2])
+                position = start + runs[index + 2]
+                index += 3
+            }
+            self.varint(profile.count - position)
+            self.bytes.append(contentsOf: UnsafeBufferPointer(rebasing: profile[position...]))
         }
     }
 
@@ -318,13 +355,41 @@ struct BinaryReader {
         )
     }
 
-    mutating func change() throws(BinaryDecodingError) -> Change {
+    mutating func change() throws(BinaryDecodingError) -> Journal.RecordedChange {
         switch try self.u8() {
-        case 1: return .put(try self.contact())
-        case 2: return .delete(externalId: try self.string())
-        case 3: return .remember(try self.record())
+        case 1: return .change(.put(try self.contact()))
+        case 2: return .change(.delete(externalId: try self.string()))
+        case 3: return .change(.remember(try self.record()))
+        case 4: return .patch(try self.patch())
         case let tag: throw BinaryDecodingError(message: "unknown change tag \(tag)")
         }
+    }
+
+    /// A profile patch, its runs checked for shape (not against a base: replay does that).
+    mutating func patch() throws(BinaryDecodingError) -> ProfilePatch {
+        let externalId = try self.string()
+        let updatedAt = try self.i64()
+        let baseCount = try self.int()
+        let resultCount = try self.int()
+        let checksum = try self.u32()
+        let runCount = try self.length()
+        let start = self.position
+        for _ in 0..<runCount {
+            _ = try self.rawBytes()
+            _ = try self.varint()
+            _ = try self.varint()
+        }
+        _ = try self.rawBytes()
+        guard let base = self.base else { throw BinaryDecodingError(message: "profile patch without bytes") }
+        return ProfilePatch(
+            externalId: externalId,
+            updatedAt: Timestamp(milliseconds: updatedAt),
+            baseCount: baseCount,
+            resultCount: resultCount,
+            resultChecksum: checksum,
+            runCount: runCount,
+            pieces: Array(UnsafeRawBufferPointer(start: base + start, count: self.position - start))
+        )
     }
 }
 

@@ -5,6 +5,10 @@ public import ContactCore
 public enum Change: Sendable, Equatable {
     /// The contact as it is after the write (an insert or an update).
     case put(Contact)
+    /// A contact that existed before the request, as it is after an update, and how its new
+    /// profile text copies the text it had before the request: the journal then records only
+    /// the bytes that are new (docs/STORAGE.md). Otherwise the same as ``put(_:)``.
+    case update(Contact, ProfileCopies)
     /// The contact with this external id was deleted.
     case delete(externalId: String)
     /// An idempotency key and the response it answers with from now on.

@@ -375,7 +375,14 @@ public final class Journal: ChangeLog {
     struct Record {
         var sequence: UInt64
         var project: String
-        var changes: [Change]
+        var changes: [RecordedChange]
+    }
+
+    /// One change as a record holds it: a ``Change``, or an update whose profile is a patch of
+    /// the one stored before (written for ``Change/update(_:_:)``).
+    enum RecordedChange: Equatable {
+        case change(Change)
+        case patch(ProfilePatch)
     }
 
     /// Decodes a record's payload (a frame's checksummed bytes).
@@ -385,7 +392,7 @@ public final class Journal: ChangeLog {
         var reader = BinaryReader(UnsafeRawBufferPointer(rebasing: payload[0..<(payload.count - 8)]))
         let project = try reader.string()
         let count = try reader.length()
-        var changes: [Change] = []
+        var changes: [RecordedChange] = []
         changes.reserveCapacity(count)
         for _ in 0..<count { changes.append(try reader.change()) }
         guard reader.isAtEnd else { throw BinaryDecodingError(message: "trailing bytes in record") }

@@ -69,14 +69,17 @@ public struct ProjectState: Sendable {
             self.positions.reserveCapacity(count)
         }
 
-        /// Records that `contact` is now stored; `previous` is what was stored before this change.
-        mutating func put(_ contact: Contact, previous: Contact?) {
+        /// Records that `contact` is now stored; `previous` is what was stored before this change,
+        /// and `copies` how the new profile copies the previous one's text.
+        mutating func put(_ contact: Contact, previous: Contact?, copies: ProfileCopies? = nil) {
             if let index = self.positions[contact.externalId] {
+                // Changed again in this request: a record's patch applies to the text before the
+                // request, which these copies do not describe, so the record holds the whole contact.
                 self.changes[index] = .put(contact)
                 return
             }
             self.positions[contact.externalId] = self.changes.count
-            self.changes.append(.put(contact))
+            self.changes.append(copies.map { .update(contact, $0) } ?? .put(contact))
             self.undo.contacts.append((contact.externalId, previous))
         }
 
@@ -104,14 +107,38 @@ public struct ProjectState: Sendable {
     // MARK: - Replay
 
     /// Applies journaled or snapshotted `changes`; `sequence` is their journal record's number.
-    public mutating func apply(_ changes: [Change], sequence: UInt64) {
+    public mutating func apply(_ changes: some Sequence<Change>, sequence: UInt64) {
         for change in changes {
             switch change {
-            case .put(let contact): self.contacts.put(contact)
+            case .put(let contact), .update(let contact, _): self.contacts.put(contact)
             case .delete(let externalId): self.contacts.remove(externalId)
             case .remember(let record): self.idempotency.remember(record, sequence: sequence)
             }
         }
+    }
+
+    /// Applies the changes of a journal record (sequence 0: everything loaded at start is
+    /// durable); returns why it cannot, when a profile patch does not fit the stored profile.
+    mutating func replay(_ changes: [Journal.RecordedChange]) -> String? {
+        for change in changes {
+            switch change {
+            case .change(let change):
+                self.apply(CollectionOfOne(change), sequence: 0)
+            case .patch(let patch):
+                let position = self.contacts.position(of: patch.externalId)
+                guard var contact = self.contacts[position] else {
+                    return "it updates contact \(JSONWriter.string(.string(patch.externalId))), which does not exist"
+                }
+                guard let profile = patch.apply(to: contact.profile) else {
+                    return "its update of contact \(JSONWriter.string(.string(patch.externalId))) does not fit "
+                        + "the stored profile"
+                }
+                contact.profile = profile
+                contact.updatedAt = patch.updatedAt
+                self.contacts.put(contact, at: position)
+            }
+        }
+        return nil
     }
 
     // MARK: - Requests
@@ -229,6 +256,7 @@ public struct ProjectState: Sendable {
         updated.reserveCapacity(entries.count)
         var changes = Changes(capacity: entries.count)
         var scratch: [UInt8] = []
+        var copies: [Int] = []
         for (index, entry) in entries.enumerated() {
             switch entry {
             case .invalid(let id, let error):
@@ -252,7 +280,8 @@ public struct ProjectState: Sendable {
                             operators,
                             toStored: existing.profile,
                             context: updateContext,
-                            scratch: &scratch
+                            scratch: &scratch,
+                            copies: &copies
                         ) {
                             serialized = updated
                         } else {
@@ -304,7 +333,11 @@ public struct ProjectState: Sendable {
                             )
                         )
                         self.contacts.put(contact, at: position)
-                        changes.put(contact, previous: existing)
+                        changes.put(
+                            contact,
+                            previous: existing,
+                            copies: ProfileCopies.worthRecording(copies, baseCount: existing.profile.count)
+                        )
                     }
                 } else {
                     let contact = Contact(

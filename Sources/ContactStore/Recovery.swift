@@ -163,8 +163,11 @@ enum Recovery {
             }
             // Everything loaded at start is durable: remembered keys get sequence 0, which every
             // journal counts as durable whatever its numbering (it restarts after a layout change).
-            projects[record.project, default: ProjectState(name: record.project)]
-                .apply(record.changes, sequence: 0)
+            if let failure = projects[record.project, default: ProjectState(name: record.project)]
+                .replay(record.changes)
+            {
+                throw damaged(offset, "record \(record.sequence): \(failure)")
+            }
             expected += 1
             offset = payload.upperBound
         }

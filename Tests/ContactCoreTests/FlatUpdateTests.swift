@@ -114,6 +114,61 @@ struct FlatUpdateTests {
         #expect(refusedFailures > 1_000)
     }
 
+    /// The runs the one pass reports copying are in the result's order, do not overlap, and hold
+    /// the stored bytes they name; a seed update of a profile with a long array copies nearly
+    /// all of it.
+    @Test func reportsTheRunsItCopies() throws {
+        var random = SplitMix64(seed: 0xF1A7_0002)
+        var scratch: [UInt8] = []
+        var copies: [Int] = []
+        var checked = 0
+        for _ in 0..<20_000 {
+            var profile = JSONObject()
+            profile["id"] = .string("123")
+            for _ in 0..<random.next(below: 6) {
+                profile[Self.names[random.next(below: Self.names.count)]] = Self.value(&random)
+            }
+            let stored = JSONWriter.serialize(.object(profile))
+            guard let update = FlatUpdate(Self.update(&random)) else { continue }
+            let context = UpdateContext(isInsert: false, externalId: "123", now: Timestamp(milliseconds: 0))
+            let result = stored.withUnsafeBufferPointer {
+                UpdateEngine.applyFlat(update, toStored: $0, context: context, scratch: &scratch, copies: &copies)
+            }
+            guard let result else {
+                #expect(copies.isEmpty)
+                continue
+            }
+            checked += 1
+            #expect(copies.count % 3 == 0)
+            var resultEnd = 0
+            for run in stride(from: 0, to: copies.count, by: 3) {
+                let (start, from, count) = (copies[run], copies[run + 1], copies[run + 2])
+                #expect(start >= resultEnd && count > 0 && start + count <= result.count)
+                #expect(from >= 0 && from + count <= stored.count)
+                #expect(Array(result[start..<(start + count)]) == Array(stored[from..<(from + count)]))
+                resultEnd = start + count
+            }
+        }
+        #expect(checked > 2_000)
+
+        let tags = (0..<100).map { "\"tag-\($0)\"" }.joined(separator: ",")
+        let stored = Array(#"{"id":"1","firstName":"Ann","tags":[\#(tags)],"totalOrders":7}"#.utf8)
+        let operators = try #require(
+            try JSONParser.parse(#"{"$set":{"firstName":"Bo"},"$push":{"tags":"new"},"$inc":{"totalOrders":1}}"#)
+                .objectValue
+        )
+        let seed = try #require(FlatUpdate(operators))
+        let context = UpdateContext(isInsert: false, externalId: "1", now: Timestamp(milliseconds: 0))
+        let result = try #require(
+            stored.withUnsafeBufferPointer {
+                UpdateEngine.applyFlat(seed, toStored: $0, context: context, scratch: &scratch, copies: &copies)
+            }
+        )
+        let copied = stride(from: 2, to: copies.count, by: 3).reduce(0) { $0 + copies[$1] }
+        #expect(copies.count / 3 <= 4)
+        #expect(copied > stored.count - 40, "\(copied) of \(stored.count) stored bytes copied, \(result.count) written")
+    }
+
     @Test func seedUpdateAndInsertAreTaken() throws {
         let operators = try #require(
             try JSONParser.parse(

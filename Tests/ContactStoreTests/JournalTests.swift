@@ -38,8 +38,56 @@ struct JournalTests {
             let decoded = try Journal.decodeRecord(UnsafeRawBufferPointer(rebasing: buffer[payload]))
             #expect(decoded.sequence == 0x1234_5678_9ABC)
             #expect(decoded.project == "my-project")
-            #expect(decoded.changes == changes.changes)
+            #expect(decoded.changes == changes.changes.map { .change($0) })
         }
+    }
+
+    /// An update recorded as a patch rebuilds exactly the new profile from the profile it was
+    /// made from, keeps the contact's other fields, and refuses any other base.
+    @Test func patchRebuildsTheProfileFromItsBaseOnly() throws {
+        let before = Array(#"{"id":"p","name":"a name of some length","tags":["one","two","three"],"n":1}"#.utf8)
+        let after = Array(#"{"id":"p","name":"another","tags":["one","two","three","four"],"n":2}"#.utf8)
+        // What the one pass reports: the head, `"tags":[…` up to its `]`, and the closing brace.
+        let runs = [0, 0, 17, 27, 41, 27, 68, 75, 1]
+        #expect(Array(after[0..<17]) == Array(before[0..<17]))
+        #expect(Array(after[27..<54]) == Array(before[41..<68]))
+        #expect(after[68] == before[75])
+        var updated = Self.contact
+        updated.externalId = "p"
+        updated.profile = after
+        updated.updatedAt = Timestamp(milliseconds: 1_700_000_000_000)
+        let changes = ChangeSet(
+            project: "x",
+            changes: [.update(updated, ProfileCopies(baseCount: before.count, runs: runs))]
+        )
+        let bytes = Journal.encodeRecord(changes, sequence: 9)
+        #expect(bytes.count < after.count + 40, "the record holds the new bytes, not the whole contact")
+        let record = try bytes.withUnsafeBytes { buffer in
+            let payload = try #require(BinaryFormat.frame(in: buffer, at: 0))
+            return try Journal.decodeRecord(UnsafeRawBufferPointer(rebasing: buffer[payload]))
+        }
+        guard case .patch(let patch)? = record.changes.first, record.changes.count == 1 else {
+            Issue.record("decoded \(record.changes)")
+            return
+        }
+        #expect(patch.apply(to: before) == after)
+        var base = Self.contact
+        base.externalId = "p"
+        base.profile = before
+        var state = ProjectState(name: "x", contacts: [base], remembering: [])
+        #expect(state.replay(record.changes) == nil)
+        #expect(state.contacts["p"] == updated)
+
+        // Another text of the same length, a shorter one, or no contact at all: refused.
+        var other = before
+        other[10] = UInt8(ascii: "b")
+        #expect(patch.apply(to: other) == nil)
+        #expect(patch.apply(to: Array(before.dropLast())) == nil)
+        base.profile = other
+        var changed = ProjectState(name: "x", contacts: [base], remembering: [])
+        #expect(changed.replay(record.changes)?.contains("does not fit the stored profile") == true)
+        var empty = ProjectState(name: "x")
+        #expect(empty.replay(record.changes)?.contains("does not exist") == true)
     }
 
     /// Many tasks appending at once all become durable, share fsyncs, and the journal holds
@@ -95,7 +143,7 @@ struct JournalTests {
                 #expect(record.sequence == next)
                 let (task, step) = try #require(bySequence[record.sequence])
                 #expect(record.project == "p\(task)")
-                #expect(record.changes == [.delete(externalId: "\(task)-\(step)")])
+                #expect(record.changes == [.change(.delete(externalId: "\(task)-\(step)"))])
                 #expect(step == lastStep[task] + 1)
                 lastStep[task] = step
                 next += 1
