@@ -63,6 +63,9 @@ import ContactCore
 //   2 contacts: count u32, then that many contacts (of the latest project; blocks of about
 //               1 MiB, so one project's contacts span many blocks)
 //   3 records:  count u32, then that many idempotency records, oldest first
+//   4 copied through: sequence varint (>= the snapshot's S): the projects were copied while
+//               writes went on and may hold records S ... sequence already; only ever the first
+//               block, and only written when there are such records
 //   255 end:    project count varint, contact count varint, record count varint
 // A snapshot ends with exactly one end block, which must be the last bytes of the file.
 
@@ -416,6 +419,7 @@ enum BinaryFormat {
     static let projectBlock: UInt8 = 1
     static let contactsBlock: UInt8 = 2
     static let recordsBlock: UInt8 = 3
+    static let copiedThroughBlock: UInt8 = 4
     static let endBlock: UInt8 = 255
 
     /// A file header (see the top of this file).

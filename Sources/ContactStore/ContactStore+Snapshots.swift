@@ -20,8 +20,10 @@ extension ContactStore {
     }
 
     /// Snapshots shard `index` while writes go on: rotates its journal to a new segment starting
-    /// at S, copies every project (each copy holds at least every record < S; replaying records
-    /// >= S on top is correct because every change sets or deletes one contact or key), writes
+    /// at S, copies every project (each copy holds at least every record < S, and maybe some
+    /// records >= S: replaying those on top is correct because every change sets or deletes one
+    /// contact or key, and a profile patch that does not fit among them is one the copy holds
+    /// already; the snapshot names the last such record), writes
     /// the copies to a temporary file, fsyncs, renames it into place, fsyncs the folder, then
     /// removes the snapshots and journal segments it covers. Returns what was written, or nil
     /// when the shard had no record since its last snapshot.
@@ -44,6 +46,8 @@ extension ContactStore {
         }
         states.sort { ExternalID.precedes($0.name, $1.name) }
         let copies = states
+        // Every record the copies hold was appended by now.
+        let copiedThrough = journal.lastSequence
         // The copies may hold records >= S that are appended but not yet written; never persist
         // a change whose request could still fail.
         try await journal.waitUntilDurable(journal.lastAppended)
@@ -60,7 +64,8 @@ extension ContactStore {
                 directory: directory,
                 shard: index,
                 shards: shards,
-                sequence: sequence
+                sequence: sequence,
+                copiedThrough: copiedThrough
             )
             let names = (try? DataDirectory.list(directory)) ?? []
             for case let file? in names.map(DataDirectory.FileName.init(parsing:))

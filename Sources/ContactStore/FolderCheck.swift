@@ -96,7 +96,7 @@ public enum FolderCheck {
             let path = DataDirectory.path(directory, old.name)
             var report = FileReport(path, holds: "")
             do throws(StoreError) {
-                let states = try SnapshotFile.read(path, name: old)
+                let states = try SnapshotFile.read(path, name: old).states
                 report.holds = "older snapshot (covered by a newer one): " + self.describe(states)
             } catch {
                 report.holds = "older snapshot (covered by a newer one)"

@@ -310,6 +310,11 @@ public final class Journal: ChangeLog {
         self.state.withLock { $0.acknowledgedBytes }
     }
 
+    /// The sequence number of the last record appended (0 when none ever was).
+    public var lastSequence: UInt64 {
+        self.state.withLock { $0.nextSequence - 1 }
+    }
+
     /// The ticket of the last record appended (0 when none ever was).
     public var lastAppended: UInt64 {
         self.state.withLock { $0.ticket($0.nextSequence - 1) }

@@ -62,10 +62,13 @@ enum Recovery {
         var projects: [String: ProjectState] = [:]
         var base: UInt64 = 1
         var obsolete: [String] = []
+        var copiedThrough: UInt64 = 0
         if let newest = snapshots.last {
-            for state in try SnapshotFile.read(DataDirectory.path(directory, newest.name), name: newest) {
+            let contents = try SnapshotFile.read(DataDirectory.path(directory, newest.name), name: newest)
+            for state in contents.states {
                 projects[state.name] = state
             }
+            copiedThrough = contents.copiedThrough
             base = newest.sequence
             obsolete += snapshots.dropLast().map { DataDirectory.path(directory, $0.name) }
         }
@@ -88,6 +91,7 @@ enum Recovery {
                     name: name,
                     path: path,
                     isLast: position == live.count - 1,
+                    copiedThrough: copiedThrough,
                     expected: &expected,
                     into: &projects
                 )
@@ -106,12 +110,13 @@ enum Recovery {
     }
 
     /// Replays one segment's records into `projects`, checking that they are numbered from
-    /// `expected` on without gaps.
+    /// `expected` on without gaps; the snapshot loaded may hold records up to `copiedThrough`.
     private static func replay(
         _ bytes: UnsafeRawBufferPointer,
         name: DataDirectory.FileName,
         path: String,
         isLast: Bool,
+        copiedThrough: UInt64,
         expected: inout UInt64,
         into projects: inout [String: ProjectState]
     ) throws(StoreError) -> Segment {
@@ -164,7 +169,7 @@ enum Recovery {
             // Everything loaded at start is durable: remembered keys get sequence 0, which every
             // journal counts as durable whatever its numbering (it restarts after a layout change).
             if let failure = projects[record.project, default: ProjectState(name: record.project)]
-                .replay(record.changes)
+                .replay(record.changes, snapshotMayHoldIt: record.sequence <= copiedThrough)
             {
                 throw damaged(offset, "record \(record.sequence): \(failure)")
             }

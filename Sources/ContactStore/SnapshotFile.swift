@@ -14,14 +14,30 @@ enum SnapshotFile {
         var contacts: Int
     }
 
+    /// What a snapshot file holds.
+    struct Contents {
+        /// The projects, in the file's order.
+        var states: [ProjectState]
+        /// The last journal record the states may already hold (see ``write(_:directory:shard:shards:sequence:copiedThrough:)``),
+        /// or 0 when they hold none at or past the snapshot's sequence.
+        var copiedThrough: UInt64
+    }
+
     /// Writes `states` as the snapshot of shard `shard` of `shards` holding every record < `sequence`:
     /// to a temporary file, fsynced, renamed into place, and the folder fsynced.
+    ///
+    /// `copiedThrough`: the states were copied while writes went on, so they may also hold
+    /// records from `sequence` up to this one (the journal's last record once every copy was
+    /// taken). Replay then lets a profile patch among those records that does not fit pass
+    /// (the state already holds it); 0, or anything below `sequence`, when nothing was written
+    /// meanwhile.
     static func write(
         _ states: [ProjectState],
         directory: String,
         shard: Int,
         shards: Int,
-        sequence: UInt64
+        sequence: UInt64,
+        copiedThrough: UInt64 = 0
     ) throws(StoreError) -> Written {
         let name = DataDirectory.FileName(kind: .snapshot, shards: shards, shard: shard, sequence: sequence)
         let path = DataDirectory.path(directory, name.name)
@@ -41,6 +57,13 @@ enum SnapshotFile {
         var totalContacts = 0
         var totalRecords = 0
         do throws(StoreError) {
+            if copiedThrough >= sequence {
+                // Only then: a snapshot without the block stays readable by earlier versions.
+                let start = output.writer.startFrame()
+                output.writer.u8(BinaryFormat.copiedThroughBlock)
+                output.writer.varint(copiedThrough)
+                output.writer.finishFrame(at: start)
+            }
             for state in states {
                 let records = state.idempotency.records
                 let start = output.writer.startFrame()
@@ -166,7 +189,7 @@ enum SnapshotFile {
 
     /// The projects of the snapshot at `path`, which must be snapshot `name`; throws
     /// ``StoreError/Code/damaged`` naming the file and the offset of the first bad block.
-    static func read(_ path: String, name: DataDirectory.FileName) throws(StoreError) -> [ProjectState] {
+    static func read(_ path: String, name: DataDirectory.FileName) throws(StoreError) -> Contents {
         try DataDirectory.withMappedFile(path) { bytes throws(StoreError) in
             try self.decode(bytes, path: path, name: name)
         }
@@ -176,7 +199,7 @@ enum SnapshotFile {
         _ bytes: UnsafeRawBufferPointer,
         path: String,
         name: DataDirectory.FileName
-    ) throws(StoreError) -> [ProjectState] {
+    ) throws(StoreError) -> Contents {
         func damaged(_ offset: Int, _ detail: String) -> StoreError {
             StoreError(.damaged, "\(path): damaged snapshot block at byte \(offset) (\(detail))")
         }
@@ -194,6 +217,7 @@ enum SnapshotFile {
         var totalRecords = 0
         var offset = BinaryFormat.headerSize
         var changes: [Change] = []
+        var copiedThrough: UInt64 = 0
 
         func finishProject() throws(BinaryDecodingError) {
             guard let state = current else { return }
@@ -211,6 +235,16 @@ enum SnapshotFile {
             var reader = BinaryReader(UnsafeRawBufferPointer(rebasing: bytes[payload]))
             do throws(BinaryDecodingError) {
                 switch try reader.u8() {
+                case BinaryFormat.copiedThroughBlock:
+                    guard offset == BinaryFormat.headerSize else {
+                        throw BinaryDecodingError(message: "copied-through block after the first block")
+                    }
+                    copiedThrough = try reader.varint()
+                    guard copiedThrough >= name.sequence else {
+                        throw BinaryDecodingError(
+                            message: "copied through \(copiedThrough), before the snapshot's sequence"
+                        )
+                    }
                 case BinaryFormat.projectBlock:
                     try finishProject()
                     let state = ProjectState(name: try reader.string())
@@ -249,7 +283,7 @@ enum SnapshotFile {
                     guard reader.isAtEnd, payload.upperBound == bytes.count else {
                         throw BinaryDecodingError(message: "bytes after the end block")
                     }
-                    return states
+                    return Contents(states: states, copiedThrough: copiedThrough)
                 case let kind:
                     throw BinaryDecodingError(message: "unknown block kind \(kind)")
                 }

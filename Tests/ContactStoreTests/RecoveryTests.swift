@@ -112,6 +112,77 @@ struct RecoveryTests {
         try await store.close()
     }
 
+    /// A snapshot copied while writes went on may already hold updates that the journal after
+    /// it records as profile patches: a restart applies the patches the copy lacks and lets
+    /// those it holds pass, so the contact is exactly as acknowledged. Without the snapshot's
+    /// word that it may hold them, a patch that does not fit is damage.
+    @Test func snapshotCopiedDuringUpdatesReplaysTheirPatches() async throws {
+        let directory = TemporaryDirectory("window")
+        defer { directory.remove() }
+        try DataDirectory.createDirectory(directory.path)
+        var state = ProjectState(name: "p")
+        var records: [ChangeSet] = []
+        let ids = ContactIDGenerator()
+        func run(_ line: String) throws {
+            let envelope = try RequestEnvelope.decode(Array(line.utf8))
+            let request = try Request.decode(envelope, limits: ProtocolLimits())
+            let context = WriteContext(
+                now: Timestamp(milliseconds: 1_700_000_000_000 + Int64(records.count)),
+                ids: ids,
+                limits: ProtocolLimits(),
+                fingerprint: Fingerprint(of: envelope.object)
+            )
+            records.append(ChangeSet(project: "p", changes: state.execute(request, context: context).changes))
+        }
+        let tags = (0..<50).map { #""tag-\#($0)""# }.joined(separator: ",")
+        try run(
+            #"{"method":"contacts.upsert","apiKey":"k","contacts":[{"id":"c","profile":{"$set":{"n":0},"#
+                + #""$push":{"tags":{"$each":[\#(tags)]}}}}]}"#
+        )
+        var copy = state
+        for round in 1...4 {
+            try run(
+                #"{"method":"contacts.upsert","apiKey":"k","contacts":[{"id":"c","profile":{"$inc":{"n":1},"#
+                    + #""$push":{"tags":"round-\#(round)"}}}]}"#
+            )
+            if round == 2 { copy = state }
+        }
+        // Records 2 ... 5 are patches; the copy holds records 1 ... 3, the snapshot covers < 2.
+        for record in records.dropFirst() {
+            guard case .update? = record.changes.first else {
+                Issue.record("not a patch: \(record.changes)")
+                return
+            }
+        }
+        var segment = BinaryFormat.encode(
+            BinaryFormat.Header(magic: BinaryFormat.journalMagic, shard: 0, shards: 1, sequence: 2)
+        )
+        for (index, record) in records.enumerated().dropFirst() {
+            segment += Journal.encodeRecord(record, sequence: UInt64(index + 1))
+        }
+        directory.write("journal.1.0.0000000000000002", segment)
+
+        _ = try SnapshotFile.write([copy], directory: directory.path, shard: 0, shards: 1, sequence: 2)
+        await #expect {
+            _ = try await openStore(directory)
+        } throws: { error in
+            (error as? StoreError)?.code == .damaged
+                && (error as? StoreError)?.message.contains("does not fit the stored profile") == true
+        }
+
+        _ = try SnapshotFile.write(
+            [copy],
+            directory: directory.path,
+            shard: 0,
+            shards: 1,
+            sequence: 2,
+            copiedThrough: 3
+        )
+        let store = try await openStore(directory)
+        #expect(await store.project(named: "p").snapshot().contacts["c"] == state.contacts["c"])
+        try await store.close()
+    }
+
     /// Reopening with another shard count keeps every contact (and key), moves every project to
     /// its new shard, and leaves only files of the new layout.
     @Test func shardCountChangeKeepsEveryContact() async throws {

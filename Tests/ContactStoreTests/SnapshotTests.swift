@@ -1,5 +1,6 @@
 import ContactCore
 import Foundation
+import Synchronization
 import Testing
 
 @testable import ContactStore
@@ -132,17 +133,31 @@ struct SnapshotTests {
     }
 
     /// Snapshots taken while many tasks write lose nothing: the reopened store equals the
-    /// store as it was when the writes ended.
+    /// store as it was when the writes ended. (The contacts carry a member no update touches,
+    /// so most updates are journaled as profile patches, which a snapshot copied meanwhile may
+    /// already hold.)
     @Test func snapshotsDuringWritesLoseNothing() async throws {
         let directory = TemporaryDirectory("busy")
         defer { directory.remove() }
-        let store = try await openStore(directory, shards: 2)
+        // fsync no: writers do not wait for syncs, so writes keep coming while a snapshot copies.
+        let store = try await openStore(directory, shards: 2, fsync: .no)
+        let padding = String(repeating: "p", count: 100)
+        // Writers go on until the last snapshot is written, so it too is copied among writes.
+        let snapshotsDone = DoneFlag()
         try await withThrowingTaskGroup(of: Void.self) { group in
             for writer in 0..<6 {
                 group.addTask {
                     let client = Client(store, project: "project-\(writer % 3)")
-                    for round in 0..<40 {
-                        try await client.upsert(["w\(writer)-\(round % 7)", "shared"], value: "\(round)")
+                    var round = 0
+                    while round < 40 || !snapshotsDone.value.load(ordering: .relaxed) {
+                        defer { round += 1 }
+                        await Task.yield()  // so that the snapshot task gets a thread
+                        let entries = ["w\(writer)-\(round % 7)", "shared"].map {
+                            #"{"id":"\#($0)","profile":{"$set":{"n":\#(round)},"$setOnInsert":{"pad":"\#(padding)"}}}"#
+                        }
+                        try await client.run(
+                            #"{"method":"contacts.upsert","apiKey":"k","contacts":[\#(entries.joined(separator: ","))]}"#
+                        )
                         if round % 5 == 0 { try await client.delete(["w\(writer)-\((round + 3) % 7)"]) }
                     }
                 }
@@ -152,6 +167,7 @@ struct SnapshotTests {
                     try await store.snapshot()
                     try await Task.sleep(for: .milliseconds(5))
                 }
+                snapshotsDone.value.store(true, ordering: .relaxed)
             }
             try await group.waitForAll()
         }
@@ -210,4 +226,9 @@ struct SnapshotTests {
 extension Array where Element == String {
     /// The first 50 (one request's worth).
     fileprivate func chunked() -> [String] { Array(self.prefix(50)) }
+}
+
+/// A flag one task sets and others read.
+private final class DoneFlag: Sendable {
+    let value = Atomic(false)
 }
