@@ -95,6 +95,9 @@ public final class Journal: ChangeLog {
         var pendingBytes = 0
         /// Tasks waiting for `pendingBytes` to fall below the limit.
         var roomWaiters: [CheckedContinuation<Void, Never>] = []
+        /// Tasks waiting for the writer to sync what is written without holding its lock (the
+        /// first step of a rotation in modes `no` and `everysec`).
+        var presyncWaiters: [CheckedContinuation<Void, Never>] = []
 
         /// The ticket of disk sequence `sequence` appended now.
         func ticket(_ sequence: UInt64) -> UInt64 { sequence + self.ticketOffset }
@@ -336,6 +339,22 @@ public final class Journal: ChangeLog {
     /// appended from now on is >= S. When no record was appended since the current segment
     /// began, it stays the current segment.
     func rotate() async throws(StoreError) -> UInt64 {
+        if self.mode != .always {
+            // Syncing the segment can take long (in these modes it may hold many megabytes not
+            // yet synced); done first without the writer's lock, appenders go on writing their
+            // records meanwhile, and the rotation's own sync below only covers what came since.
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let (queued, wake) = self.state.withLock { state -> (Bool, Bool) in
+                    // A degraded or closed journal: the rotation below fails at once.
+                    if state.failure != nil || state.closing || state.finished { return (false, false) }
+                    state.presyncWaiters.append(continuation)
+                    defer { state.writerSleeping = false }
+                    return (true, state.writerSleeping)
+                }
+                if !queued { continuation.resume() }
+                if wake { self.wakeup.signal() }
+            }
+        }
         let result: Result<UInt64, StoreError> = await withCheckedContinuation { continuation in
             let outcome = self.state.withLock { state -> (immediate: StoreError?, wake: Bool) in
                 if let failure = state.failure { return (failure, false) }

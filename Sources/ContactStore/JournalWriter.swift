@@ -19,6 +19,8 @@ import Synchronization
 /// The writer lives in ``Journal/writer``'s lock: the thread takes the lock for each turn, and in
 /// modes `no` and `everysec` an appender that finds it free writes the queued records itself
 /// (``writeInline()``), which saves two thread wake-ups per request; syncing stays the thread's.
+/// In those modes the thread syncs without holding the lock (``syncUnlocked(_:)``): the
+/// everysec sync, and the sync before a rotation, so appenders never wait for an fdatasync.
 struct JournalWriter {
     /// The journal this writer belongs to; it owns the writer, and its thread keeps it alive.
     unowned let journal: Journal
@@ -56,6 +58,7 @@ struct JournalWriter {
     private enum Step {
         case write([Journal.Pending])
         case sleep(deadline: UInt64?)
+        case presync([CheckedContinuation<Void, Never>])
         case heal
         case exit
     }
@@ -66,6 +69,8 @@ struct JournalWriter {
         case again
         /// Sleep until woken, or until `deadline` (then sync if due).
         case sleep(deadline: UInt64?)
+        /// Sync without the lock (``syncUnlocked(_:)``), then resume these.
+        case presync([CheckedContinuation<Void, Never>])
         /// Wait ``Journal/retryInterval``, then try to heal.
         case heal
         /// The writer has exited.
@@ -87,7 +92,10 @@ struct JournalWriter {
                 if deadline > now {
                     _ = journal.wakeup.wait(timeout: .now() + .nanoseconds(Int(deadline - now)))
                 }
-                journal.writer.withLock { $0!.syncIfDue(deadline) }
+                if Self.now() >= deadline { Self.syncUnlocked(journal) }
+            case .presync(let waiters):
+                Self.syncUnlocked(journal)
+                for waiter in waiters { waiter.resume() }
             case .heal:
                 let interval = Journal.retryInterval.components
                 let nanoseconds = Int(interval.seconds) * 1_000_000_000 + Int(interval.attoseconds / 1_000_000_000)
@@ -121,12 +129,31 @@ struct JournalWriter {
         return true
     }
 
-    /// The everysec sync after the thread slept until `deadline`.
-    mutating func syncIfDue(_ deadline: UInt64) {
-        if self.journal.mode == .everysec, self.written > self.synced, Self.now() >= deadline,
-            let failure = self.syncAfterWrites(force: true)
-        {
-            self.finishTurn(failure: failure, rotations: [], taken: 0)
+    /// Syncs what the open segment holds written, holding the writer's lock only to read and
+    /// then record the position, so appenders go on writing inline meanwhile (the thread alone
+    /// rotates or closes the segment, so its descriptor stays the same throughout). A failure
+    /// degrades the journal as a failed sync in a turn does.
+    static func syncUnlocked(_ journal: Journal) {
+        let due = journal.writer.withLock { writer -> (fd: Int32, written: UInt64, bytes: Int)? in
+            guard let writer, writer.fd >= 0, writer.written > writer.synced else { return nil }
+            guard journal.state.withLock({ $0.failure == nil }) else { return nil }
+            return (writer.fd, writer.written, writer.writtenBytes)
+        }
+        guard let due else { return }
+        let started = Self.now()
+        let error = journal.operations.sync(due.fd)
+        journal.writer.withLock { writer in
+            guard writer!.fd == due.fd else { return }
+            if let error {
+                writer!.finishTurn(failure: writer!.failure("fdatasync of", error), rotations: [], taken: 0)
+                return
+            }
+            writer!.lastSync = Self.now()
+            FsyncTimings.shared.record(nanoseconds: writer!.lastSync - started)
+            if due.written > writer!.synced {
+                writer!.synced = due.written
+                writer!.syncedBytes = due.bytes
+            }
         }
     }
 
@@ -134,8 +161,11 @@ struct JournalWriter {
     private mutating func turn() -> Next {
         let everysecDue: UInt64? =
             self.journal.mode == .everysec && self.written > self.synced ? self.lastSync + 1_000_000_000 : nil
+        var presync: [CheckedContinuation<Void, Never>] = []
         let step = self.journal.state.withLock { state -> Step in
             state.writerSleeping = false
+            presync = state.presyncWaiters
+            state.presyncWaiters = []
             if state.failure != nil {
                 if state.closing { return .exit }
                 return .heal
@@ -148,18 +178,35 @@ struct JournalWriter {
                     swap(&state.buffer, &self.spare)
                     queue.append(.records([], last: last))  // marks where the spare buffer goes
                 }
+                // The presync waits for the next turn, after these are written.
+                state.presyncWaiters = presync
+                presync = []
                 return .write(queue)
             }
+            if !presync.isEmpty, !state.closing { return .presync([]) }
             if state.closing { return .exit }
             state.writerSleeping = true
             return .sleep(deadline: everysecDue)
         }
+        // A presync that is not run now (a failure, closing) has nothing to wait for.
+        if case .presync = step {
+            return .presync(presync)
+        }
+        for waiter in presync { waiter.resume() }
         switch step {
         case .write(let queue):
-            self.write(queue, syncing: true)
+            // The everysec sync is made without the lock: at once when due, else after sleeping
+            // until it is.
+            self.write(queue, syncing: self.journal.mode == .always)
+            if self.journal.mode == .everysec, self.written > self.synced {
+                let due = self.lastSync + 1_000_000_000
+                if Self.now() >= due { return .sleep(deadline: due) }
+            }
             return .again
         case .sleep(let deadline):
             return .sleep(deadline: deadline)
+        case .presync:
+            return .again
         case .heal:
             self.journal.state.withLock { $0.writerSleeping = true }
             return .heal

@@ -378,6 +378,52 @@ struct JournalTests {
         }
     }
 
+    /// In modes no and everysec a sync that takes long (the one before a rotation, or the
+    /// everysec one) does not hold back appends: while it hangs, each append still writes its
+    /// own record and is durable at once; the rotation completes once the sync returns.
+    @Test func slowSyncDoesNotHoldBackAppends() async throws {
+        for mode in [FsyncMode.no, .everysec] {
+            let directory = TemporaryDirectory("slow-sync")
+            defer { directory.remove() }
+            let blocking = Mutex(false)
+            let started = Mutex(0)
+            let release = DispatchSemaphore(value: 0)
+            let operations = JournalFileOperations(
+                write: JournalFileOperations.system.write,
+                sync: { fd in
+                    if blocking.withLock({ $0 }) {
+                        started.withLock { $0 += 1 }
+                        release.wait()
+                    }
+                    return JournalFileOperations.system.sync(fd)
+                }
+            )
+            let store = try await openStore(directory, fsync: mode, operations: operations)
+            let journal = try #require(store.shards[0].log as? Journal)
+            try await journal.waitUntilDurable(
+                try journal.append(ChangeSet(project: "p", changes: [.delete(externalId: "a")]))
+            )
+            blocking.withLock { $0 = true }
+            let rotation = Task { try await journal.rotate() }
+            let deadline = ContinuousClock.now + .seconds(5)
+            while started.withLock({ $0 }) == 0 && ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(2))
+            }
+            #expect(started.withLock { $0 } >= 1, "\(mode): no sync started")
+            var durable = 0
+            for index in 0..<10 {
+                let ticket = try journal.append(ChangeSet(project: "p", changes: [.delete(externalId: "b\(index)")]))
+                if journal.status(of: ticket) == .durable { durable += 1 }
+            }
+            #expect(durable == 10, "\(mode): \(durable) of 10 appends durable while a sync hangs")
+            blocking.withLock { $0 = false }
+            for _ in 0..<4 { release.signal() }
+            let start = try await rotation.value
+            #expect(start == 12, "\(mode): the rotation's segment starts after the 11 records")
+            await store.closeWithoutSnapshot()
+        }
+    }
+
     /// In modes everysec and no, acknowledged writes are in the journal and come back.
     @Test func everysecAndNoModesRecover() async throws {
         for mode in [FsyncMode.everysec, .no] {
