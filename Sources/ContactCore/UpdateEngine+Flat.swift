@@ -74,7 +74,8 @@ extension UpdateEngine {
             let resultEnd = copies[last] + copies[last + 2]
             let storedEnd = copies[last + 1] + copies[last + 2]
             let gap = resultStart - resultEnd
-            if gap >= 0, gap <= 8, range.lowerBound - storedEnd == gap,
+            // Up to 64 bytes: a `$set` to the value a member has is then copied too.
+            if gap >= 0, gap <= 64, range.lowerBound - storedEnd == gap,
                 (0..<gap).allSatisfy({ out[resultEnd + $0] == stored[storedEnd + $0] })
             {
                 copies[last + 2] += gap + range.count

@@ -150,14 +150,19 @@ struct BinaryWriter {
         self.i64(record.at.milliseconds)
     }
 
-    mutating func change(_ change: Change) {
+    /// `change`; `runs` is its change set's ``ChangeSet/copiedRuns``.
+    mutating func change(_ change: Change, runs: [Int]) {
         switch change {
         case .put(let contact):
             self.u8(1)
             self.contact(contact)
-        case .update(let contact, let copies):
+        case .update(let contact, let copies) where copies.runs.upperBound <= runs.count:
             self.u8(4)
-            self.patch(contact, copies)
+            self.patch(contact, copies, runs: runs)
+        case .update(let contact, _):
+            // Runs that are not in this change set: the whole contact.
+            self.u8(1)
+            self.contact(contact)
         case .delete(let externalId):
             self.u8(2)
             self.string(externalId)
@@ -169,29 +174,35 @@ struct BinaryWriter {
 
     /// A profile patch: `contact`'s new profile as the bytes `copies` does not copy from its
     /// previous profile, and the runs it does.
-    mutating func patch(_ contact: Contact, _ copies: ProfileCopies) {
+    mutating func patch(_ contact: Contact, _ copies: ProfileCopies, runs allRuns: [Int]) {
         self.string(contact.externalId)
         self.i64(contact.updatedAt.milliseconds)
         self.varint(copies.baseCount)
         self.varint(contact.profile.count)
         self.u32(CRC32C.checksum(contact.profile))
-        let runs = copies.runs
-        self.varint(runs.count / 3)
+        self.varint(copies.runs.count / 3)
         contact.profile.withUnsafeBufferPointer { profile in
-            var position = 0
-            var index = 0
-            while index + 2 < runs.count {
-                let start = runs[index]
-                self.varint(start - position)
-                self.bytes.append(contentsOf: UnsafeBufferPointer(rebasing: profile[position..<start]))
-                self.varint(runs[index + 1])
-                self.varint(runs[index + 2])
-                position = start + runs[index + 2]
-                index += 3
+            allRuns.withUnsafeBufferPointer { allRuns in
+                self.patch(profile, runs: UnsafeBufferPointer(rebasing: allRuns[copies.runs]))
             }
-            self.varint(profile.count - position)
-            self.bytes.append(contentsOf: UnsafeBufferPointer(rebasing: profile[position...]))
         }
+    }
+
+    /// The literal bytes and runs of a patch of `profile`.
+    private mutating func patch(_ profile: UnsafeBufferPointer<UInt8>, runs: UnsafeBufferPointer<Int>) {
+        var position = 0
+        var index = 0
+        while index + 2 < runs.count {
+            let start = runs[index]
+            self.varint(start - position)
+            self.bytes.append(contentsOf: UnsafeBufferPointer(rebasing: profile[position..<start]))
+            self.varint(runs[index + 1])
+            self.varint(runs[index + 2])
+            position = start + runs[index + 2]
+            index += 3
+        }
+        self.varint(profile.count - position)
+        self.bytes.append(contentsOf: UnsafeBufferPointer(rebasing: profile[position...]))
     }
 
     /// Reserves a frame's 8-byte prefix; returns where it starts, for ``finishFrame(at:)``.

@@ -21,11 +21,14 @@ public struct ChangeSet: Sendable, Equatable {
     public var project: String
     /// The changes, in the order they were made.
     public var changes: [Change]
+    /// The copied runs that the ``Change/update(_:_:)`` changes' ``ProfileCopies`` point into.
+    public var copiedRuns: [Int]
 
     /// A change set for `project`.
-    public init(project: String, changes: [Change]) {
+    public init(project: String, changes: [Change], copiedRuns: [Int] = []) {
         self.project = project
         self.changes = changes
+        self.copiedRuns = copiedRuns
     }
 }
 

@@ -115,14 +115,15 @@ public struct ContactIndex: Sendable {
 
     /// Stores `contact` at `position`, found by ``position(of:)`` for its external id with no
     /// change to the index since.
-    public mutating func put(_ contact: Contact, at position: Position) {
+    public mutating func put(_ contact: consuming Contact, at position: Position) {
         if position.found {
             self.pages[position.page].contacts[position.slot] = contact
             return
         }
         if self.pages.isEmpty {
-            self.pages.append(Page(contact, key: SortKey(contact.externalId)))
-            self.lastKeys.append(SortKey(contact.externalId))
+            let key = SortKey(contact.externalId)
+            self.pages.append(Page(contact, key: key))
+            self.lastKeys.append(key)
             self.count = 1
             return
         }

@@ -2,27 +2,27 @@
 public struct ProfileCopies: Sendable, Equatable {
     /// The length of the text the runs copy from.
     public var baseCount: Int
-    /// One `(result start, base start, count)` triple per run, in the result's order; runs do
-    /// not overlap.
-    public var runs: [Int]
+    /// Where the runs are in the change set's ``ChangeSet/copiedRuns``: one `(result start,
+    /// base start, count)` triple per run, in the result's order; runs do not overlap. (Kept
+    /// there for all the changes of a request, so that a change needs no array of its own.)
+    public var runs: Range<Int>
 
-    /// The runs `runs` (triples, as ``UpdateEngine`` reports them) copied from a text of
+    /// The runs at `runs` of the change set's ``ChangeSet/copiedRuns``, copied from a text of
     /// `baseCount` bytes.
-    public init(baseCount: Int, runs: [Int]) {
+    public init(baseCount: Int, runs: Range<Int>) {
         self.baseCount = baseCount
         self.runs = runs
     }
 
-    /// `runs` when recording them saves bytes over recording the whole result (each run costs a
-    /// few bytes to describe), else nil.
-    static func worthRecording(_ runs: [Int], baseCount: Int) -> ProfileCopies? {
+    /// True when recording `runs` (triples, as ``UpdateEngine`` reports them) saves bytes over
+    /// recording the whole result: each run costs a few bytes to describe.
+    static func worthRecording(_ runs: [Int]) -> Bool {
         var copied = 0
         var index = 2
         while index < runs.count {
             copied += runs[index]
             index += 3
         }
-        guard copied >= 64, copied > 16 * (runs.count / 3) else { return nil }
-        return ProfileCopies(baseCount: baseCount, runs: runs)
+        return copied >= 64 && copied > 16 * (runs.count / 3)
     }
 }

@@ -61,7 +61,7 @@ public actor Project {
         let ticket: UInt64
         do throws(StoreError) {
             ticket = try self.log.append(
-                ChangeSet(project: self.name, changes: outcome.changes),
+                ChangeSet(project: self.name, changes: outcome.changes, copiedRuns: outcome.copiedRuns),
                 expectedLosses: self.reconciledLosses
             )
         } catch {

@@ -33,6 +33,8 @@ public struct ProjectState: Sendable {
         public var status: Status
         /// The changes made (empty for reads and for writes that changed nothing).
         public var changes: [Change]
+        /// The copied runs the changes' ``ProfileCopies`` point into (``ChangeSet/copiedRuns``).
+        public var copiedRuns: [Int] = []
         /// For a replay: the journal sequence number that makes the original durable.
         public var replayOf: UInt64?
         /// What ``revert(_:)`` needs to take the changes back.
@@ -56,6 +58,7 @@ public struct ProjectState: Sendable {
     /// was first changed (PROTOCOL.md section 8), and how to undo them.
     private struct Changes {
         var changes: [Change] = []
+        var copiedRuns: [Int] = []
         var undo = Undo()
         private var positions: [String: Int] = [:]
 
@@ -65,13 +68,14 @@ public struct ProjectState: Sendable {
         /// No changes yet, with room for `count` contacts (a batch's entries) without growing.
         init(capacity count: Int) {
             self.changes.reserveCapacity(count + 1)
+            self.copiedRuns.reserveCapacity(count * 9)  // three runs per contact, as a seed update has
             self.undo.contacts.reserveCapacity(count)
             self.positions.reserveCapacity(count)
         }
 
         /// Records that `contact` is now stored; `previous` is what was stored before this change,
-        /// and `copies` how the new profile copies the previous one's text.
-        mutating func put(_ contact: Contact, previous: Contact?, copies: ProfileCopies? = nil) {
+        /// and `runs` (when not empty) how the new profile copies the previous one's text.
+        mutating func put(_ contact: Contact, previous: consuming Contact?, runs: [Int] = []) {
             if let index = self.positions[contact.externalId] {
                 // Changed again in this request: a record's patch applies to the text before the
                 // request, which these copies do not describe, so the record holds the whole contact.
@@ -79,7 +83,14 @@ public struct ProjectState: Sendable {
                 return
             }
             self.positions[contact.externalId] = self.changes.count
-            self.changes.append(copies.map { .update(contact, $0) } ?? .put(contact))
+            if let baseCount = previous?.profile.count, !runs.isEmpty {
+                let start = self.copiedRuns.count
+                self.copiedRuns.append(contentsOf: runs)
+                let copies = ProfileCopies(baseCount: baseCount, runs: start..<self.copiedRuns.count)
+                self.changes.append(.update(contact, copies))
+            } else {
+                self.changes.append(.put(contact))
+            }
             self.undo.contacts.append((contact.externalId, previous))
         }
 
@@ -187,7 +198,13 @@ public struct ProjectState: Sendable {
     ) -> Outcome {
         guard let key else {
             let (writer, collected) = body(&self)
-            return Outcome(body: writer.body, status: .ok, changes: collected.changes, undo: collected.undo)
+            return Outcome(
+                body: writer.body,
+                status: .ok,
+                changes: collected.changes,
+                copiedRuns: collected.copiedRuns,
+                undo: collected.undo
+            )
         }
         if let entry = self.idempotency.lookup(key, now: context.now) {
             guard entry.record.fingerprint == context.fingerprint else {
@@ -214,7 +231,13 @@ public struct ProjectState: Sendable {
         undo.key = key
         // The journal assigns the sequence number later; the actor fixes it with `noteSequence`.
         self.idempotency.remember(record, sequence: UInt64.max)
-        return Outcome(body: record.response, status: .ok, changes: changes, undo: undo)
+        return Outcome(
+            body: record.response,
+            status: .ok,
+            changes: changes,
+            copiedRuns: collected.copiedRuns,
+            undo: undo
+        )
     }
 
     /// Records the journal sequence number of the request that remembered `key`.
@@ -341,12 +364,11 @@ public struct ProjectState: Sendable {
                                 milliseconds: max(context.now.milliseconds, existing.updatedAt.milliseconds)
                             )
                         )
-                        self.contacts.put(contact, at: position)
-                        changes.put(
-                            contact,
-                            previous: existing,
-                            copies: ProfileCopies.worthRecording(copies, baseCount: existing.profile.count)
-                        )
+                        if !ProfileCopies.worthRecording(copies) { copies.removeAll(keepingCapacity: true) }
+                        // Moved, not copied, into the undo list and the index: each copy of a
+                        // contact retains its profile and stats.
+                        changes.put(contact, previous: consume existing, runs: copies)
+                        self.contacts.put(consume contact, at: position)
                     }
                 } else {
                     let contact = Contact(
@@ -356,8 +378,8 @@ public struct ProjectState: Sendable {
                         createdAt: createdAt ?? context.now,
                         updatedAt: context.now
                     )
-                    self.contacts.put(contact, at: position)
                     changes.put(contact, previous: nil)
+                    self.contacts.put(consume contact, at: position)
                     inserted.append(id)
                 }
             }

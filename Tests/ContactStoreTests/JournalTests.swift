@@ -58,7 +58,8 @@ struct JournalTests {
         updated.updatedAt = Timestamp(milliseconds: 1_700_000_000_000)
         let changes = ChangeSet(
             project: "x",
-            changes: [.update(updated, ProfileCopies(baseCount: before.count, runs: runs))]
+            changes: [.update(updated, ProfileCopies(baseCount: before.count, runs: 0..<runs.count))],
+            copiedRuns: runs
         )
         let bytes = Journal.encodeRecord(changes, sequence: 9)
         #expect(bytes.count < after.count + 40, "the record holds the new bytes, not the whole contact")
@@ -88,6 +89,14 @@ struct JournalTests {
         #expect(changed.replay(record.changes)?.contains("does not fit the stored profile") == true)
         var empty = ProjectState(name: "x")
         #expect(empty.replay(record.changes)?.contains("does not exist") == true)
+
+        // A change set that does not hold the update's runs records the whole contact.
+        let withoutRuns = Journal.encodeRecord(ChangeSet(project: "x", changes: changes.changes), sequence: 9)
+        let whole = try withoutRuns.withUnsafeBytes { buffer in
+            let payload = try #require(BinaryFormat.frame(in: buffer, at: 0))
+            return try Journal.decodeRecord(UnsafeRawBufferPointer(rebasing: buffer[payload]))
+        }
+        #expect(whole.changes == [.change(.put(updated))])
     }
 
     /// Many tasks appending at once all become durable, share fsyncs, and the journal holds

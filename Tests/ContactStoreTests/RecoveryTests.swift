@@ -132,7 +132,8 @@ struct RecoveryTests {
                 limits: ProtocolLimits(),
                 fingerprint: Fingerprint(of: envelope.object)
             )
-            records.append(ChangeSet(project: "p", changes: state.execute(request, context: context).changes))
+            let outcome = state.execute(request, context: context)
+            records.append(ChangeSet(project: "p", changes: outcome.changes, copiedRuns: outcome.copiedRuns))
         }
         let tags = (0..<50).map { #""tag-\#($0)""# }.joined(separator: ",")
         try run(
