@@ -394,13 +394,15 @@ struct JournalWriter {
             }
             return (ready, failed, room, dropped)
         }
-        let stop = failure ?? self.journal.failure ?? Self.closedError(self.journal)
         for waiter in ready { waiter.continuation.resume(returning: .success(())) }
-        for waiter in failed { waiter.continuation.resume(returning: .failure(stop)) }
         for waiter in room { waiter.resume() }
         for (done, start) in rotations {
             done.resume(returning: failure.map { .failure($0) } ?? .success(start))
         }
+        guard !failed.isEmpty || !droppedRotations.isEmpty else { return }
+        // Built only when someone gets it: a turn that succeeds makes no error message.
+        let stop = failure ?? self.journal.failure ?? Self.closedError(self.journal)
+        for waiter in failed { waiter.continuation.resume(returning: .failure(stop)) }
         for case .rotate(_, _, let done) in droppedRotations { done.resume(returning: .failure(stop)) }
     }
 
