@@ -22,18 +22,22 @@ struct ProfilePatch: Equatable {
 
     /// The new profile, or nil when `base` is not the profile the patch was made from.
     func apply(to base: [UInt8]) -> [UInt8]? {
-        guard base.count == self.baseCount else { return nil }
+        // The runs copy the base in order, each byte at most once, so the new profile is at most
+        // the base and the literal bytes: a damaged count cannot make replay allocate more.
+        guard base.count == self.baseCount, self.resultCount <= base.count + self.pieces.count else { return nil }
         var result: [UInt8] = []
         result.reserveCapacity(self.resultCount)
         let built = self.pieces.withUnsafeBytes { pieces -> Bool in
             var reader = BinaryReader(pieces)
+            var baseEnd = 0
             do throws(BinaryDecodingError) {
                 for _ in 0..<self.runCount {
                     result.append(contentsOf: try reader.rawBytes())
                     let start = try reader.int()
                     let count = try reader.int()
-                    guard start <= base.count, count <= base.count - start else { return false }
+                    guard start >= baseEnd, start <= base.count, count <= base.count - start else { return false }
                     result.append(contentsOf: base[start..<(start + count)])
+                    baseEnd = start + count
                 }
                 result.append(contentsOf: try reader.rawBytes())
             } catch {

@@ -90,6 +90,29 @@ struct JournalTests {
         var empty = ProjectState(name: "x")
         #expect(empty.replay(record.changes)?.contains("does not exist") == true)
 
+        // A damaged patch claiming a longer profile than the base and its literal bytes can
+        // make, or copying the base out of order, is refused before anything is built.
+        var longer = patch
+        longer.resultCount = before.count + patch.pieces.count + 1
+        #expect(longer.apply(to: before) == nil)
+        var writer = BinaryWriter()
+        for (start, count) in [(41, 27), (0, 17)] {
+            writer.varint(0)
+            writer.varint(start)
+            writer.varint(count)
+        }
+        writer.varint(0)
+        let backwards = ProfilePatch(
+            externalId: "p",
+            updatedAt: patch.updatedAt,
+            baseCount: before.count,
+            resultCount: 44,
+            resultChecksum: CRC32C.checksum(Array(before[41..<68] + before[0..<17])),
+            runCount: 2,
+            pieces: writer.bytes
+        )
+        #expect(backwards.apply(to: before) == nil)
+
         // A change set that does not hold the update's runs records the whole contact.
         let withoutRuns = Journal.encodeRecord(ChangeSet(project: "x", changes: changes.changes), sequence: 9)
         let whole = try withoutRuns.withUnsafeBytes { buffer in
