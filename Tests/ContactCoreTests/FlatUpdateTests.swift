@@ -68,6 +68,16 @@ struct FlatUpdateTests {
         return update
     }
 
+    /// A stored profile of `id` and up to five random members.
+    private static func profile(_ random: inout SplitMix64) -> JSONObject {
+        var profile = JSONObject()
+        profile["id"] = .string("123")
+        for _ in 0..<random.next(below: 6) {
+            profile[Self.names[random.next(below: Self.names.count)]] = Self.value(&random)
+        }
+        return profile
+    }
+
     private static func expected(
         _ operators: JSONObject,
         _ profile: JSONObject,
@@ -82,11 +92,7 @@ struct FlatUpdateTests {
         var scratch: [UInt8] = []
         var refusedFailures = 0
         for _ in 0..<30_000 {
-            var profile = JSONObject()
-            profile["id"] = .string("123")
-            for _ in 0..<random.next(below: 6) {
-                profile[Self.names[random.next(below: Self.names.count)]] = Self.value(&random)
-            }
+            let profile = Self.profile(&random)
             let stored = JSONWriter.serialize(.object(profile))
             let operators = Self.update(&random)
             let context = UpdateContext(
@@ -123,11 +129,7 @@ struct FlatUpdateTests {
         var copies: [Int] = []
         var checked = 0
         for _ in 0..<20_000 {
-            var profile = JSONObject()
-            profile["id"] = .string("123")
-            for _ in 0..<random.next(below: 6) {
-                profile[Self.names[random.next(below: Self.names.count)]] = Self.value(&random)
-            }
+            let profile = Self.profile(&random)
             let stored = JSONWriter.serialize(.object(profile))
             guard let update = FlatUpdate(Self.update(&random)) else { continue }
             let context = UpdateContext(isInsert: false, externalId: "123", now: Timestamp(milliseconds: 0))
