@@ -77,26 +77,21 @@ extension UpdateEngine {
         copies: inout [Int]
     ) throws(UpdateError) -> [UInt8]? {
         copies.removeAll(keepingCapacity: true)
+        let update: FlatUpdate?
         switch operators {
-        case .object(let object):
-            if let update = FlatUpdate(object),
-                let flat = stored.withUnsafeBufferPointer({
-                    self.applyFlat(update, toStored: $0, context: context, scratch: &scratch, copies: &copies)
-                })
-            {
-                return flat
-            }
-            return try self.applyGeneral(object, toStored: stored, context: context, parsingBelow: parsingBelow)
-        case .flat(let update):
-            if let flat = stored.withUnsafeBufferPointer({
-                self.applyFlat(update, toStored: $0, context: context, scratch: &scratch, copies: &copies)
-            }) {
-                return flat
-            }
-            // The flat pass declined (or the update fails): straight to the general path,
-            // without trying the flat pass again on the rebuilt object.
-            return try self.applyGeneral(update.object, toStored: stored, context: context, parsingBelow: parsingBelow)
+        case .object(let object): update = FlatUpdate(object)
+        case .flat(let flat): update = flat
         }
+        if let update,
+            let flat = stored.withUnsafeBufferPointer({
+                self.applyFlat(update, toStored: $0, context: context, scratch: &scratch, copies: &copies)
+            })
+        {
+            return flat
+        }
+        // The flat pass declined (or the update fails): straight to the general path, without
+        // trying the flat pass again on the object.
+        return try self.applyGeneral(operators.object, toStored: stored, context: context, parsingBelow: parsingBelow)
     }
 
     /// ``apply(_:toStored:context:parsingBelow:)``, writing through `scratch`, a buffer the caller
@@ -108,12 +103,13 @@ extension UpdateEngine {
         parsingBelow: Int = UpdateEngine.storedScanMinimumBytes,
         scratch: inout [UInt8]
     ) throws(UpdateError) -> [UInt8]? {
-        if let flat = stored.withUnsafeBufferPointer({
-            self.applyFlat(operators, toStored: $0, context: context, scratch: &scratch)
-        }) {
-            return flat
-        }
-        return try self.applyGeneral(operators, toStored: stored, context: context, parsingBelow: parsingBelow)
+        try self.apply(
+            UpdateOperators.object(operators),
+            toStored: stored,
+            context: context,
+            parsingBelow: parsingBelow,
+            scratch: &scratch
+        )
     }
 
     /// ``apply(_:toStored:context:parsingBelow:)`` without the flat pass: the whole profile parsed
