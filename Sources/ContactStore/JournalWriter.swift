@@ -58,7 +58,7 @@ struct JournalWriter {
     private enum Step {
         case write([Journal.Pending])
         case sleep(deadline: UInt64?)
-        case presync([CheckedContinuation<Void, Never>])
+        case presync
         case heal
         case exit
     }
@@ -148,12 +148,7 @@ struct JournalWriter {
                 writer!.finishTurn(failure: writer!.failure("fdatasync of", error), rotations: [], taken: 0)
                 return
             }
-            writer!.lastSync = Self.now()
-            FsyncTimings.shared.record(nanoseconds: writer!.lastSync - started)
-            if due.written > writer!.synced {
-                writer!.synced = due.written
-                writer!.syncedBytes = due.bytes
-            }
+            writer!.recordSync(written: due.written, bytes: due.bytes, started: started)
         }
     }
 
@@ -183,16 +178,11 @@ struct JournalWriter {
                 presync = []
                 return .write(queue)
             }
-            if !presync.isEmpty, !state.closing { return .presync([]) }
+            if !presync.isEmpty, !state.closing { return .presync }
             if state.closing { return .exit }
             state.writerSleeping = true
             return .sleep(deadline: everysecDue)
         }
-        // A presync that is not run now (a failure, closing) has nothing to wait for.
-        if case .presync = step {
-            return .presync(presync)
-        }
-        for waiter in presync { waiter.resume() }
         switch step {
         case .write(let queue):
             // The everysec sync is made without the lock: at once when due, else after sleeping
@@ -206,11 +196,14 @@ struct JournalWriter {
         case .sleep(let deadline):
             return .sleep(deadline: deadline)
         case .presync:
-            return .again
+            return .presync(presync)
         case .heal:
+            // A presync that is not run (the journal is degraded, or closing) has nothing to wait for.
+            for waiter in presync { waiter.resume() }
             self.journal.state.withLock { $0.writerSleeping = true }
             return .heal
         case .exit:
+            for waiter in presync { waiter.resume() }
             self.exit()
             return .exited
         }
@@ -318,11 +311,19 @@ struct JournalWriter {
         if let error = self.journal.operations.sync(self.fd) {
             return self.failure("fdatasync of", error)
         }
-        self.synced = self.written
-        self.syncedBytes = self.writtenBytes
+        self.recordSync(written: self.written, bytes: self.writtenBytes, started: started)
+        return nil
+    }
+
+    /// Records a sync that began at `started` and made every record up to `written` (the
+    /// segment's first `bytes` bytes) durable.
+    private mutating func recordSync(written: UInt64, bytes: Int, started: UInt64) {
+        if written > self.synced {
+            self.synced = written
+            self.syncedBytes = bytes
+        }
         self.lastSync = Self.now()
         FsyncTimings.shared.record(nanoseconds: self.lastSync - started)
-        return nil
     }
 
     /// Publishes the new durable position (or the failure) and resumes whoever it concerns;
