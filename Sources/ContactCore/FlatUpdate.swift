@@ -64,9 +64,16 @@ public struct FlatUpdate: Sendable {
     /// True when `key` is a valid update path of one component other than `id`
     /// (``UpdatePath/validate()``): not empty, no dot, not starting with `$`, not `id`.
     private static func isMemberName(_ key: String) -> Bool {
-        let bytes = key.utf8
-        return !bytes.isEmpty && bytes.first != UInt8(ascii: "$") && !bytes.contains(UInt8(ascii: "."))
-            && !bytes.elementsEqual("id".utf8)
+        // A native or small string's bytes are contiguous: read in place, not through the view's
+        // generic iteration (which cost 4% of a seed upsert's CPU).
+        key.utf8.withContiguousStorageIfAvailable { Self.isMemberName($0) }
+            ?? Array(key.utf8).withUnsafeBufferPointer { Self.isMemberName($0) }
+    }
+
+    private static func isMemberName(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let first = bytes.first, first != UInt8(ascii: "$") else { return false }
+        if bytes.count == 2, first == UInt8(ascii: "i"), bytes[1] == UInt8(ascii: "d") { return false }
+        return !bytes.contains(UInt8(ascii: "."))
     }
 
     /// The operators object the update was written as.

@@ -1,5 +1,11 @@
 public import NIOCore
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// One request line as the framing layer delivers it (PROTOCOL.md section 1).
 public enum LineFrame: Sendable {
     /// A line's content, without `\n` or `\r\n`; never empty.
@@ -29,9 +35,7 @@ public struct LineFrameDecoder: ByteToMessageDecoder {
 
     /// Emits one frame when a complete line (or an over-long prefix) is buffered.
     public mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
-        let view = buffer.readableBytesView
-        let searchStart = view.index(view.startIndex, offsetBy: self.scanned)
-        guard let newline = view[searchStart...].firstIndex(of: UInt8(ascii: "\n")) else {
+        guard let length = Self.newlineOffset(in: buffer, from: self.scanned) else {
             if self.discarding {
                 buffer.moveReaderIndex(forwardBy: buffer.readableBytes)
                 self.scanned = 0
@@ -49,7 +53,6 @@ public struct LineFrameDecoder: ByteToMessageDecoder {
             Self.releaseSpareCapacity(&buffer)
             return .needMoreData
         }
-        let length = newline - view.startIndex
         self.scanned = 0
         if self.discarding {
             buffer.moveReaderIndex(forwardBy: length + 1)
@@ -60,6 +63,17 @@ public struct LineFrameDecoder: ByteToMessageDecoder {
         buffer.moveReaderIndex(forwardBy: 1)
         self.emit(&line, context: context)
         return .continue
+    }
+
+    /// The offset from the reader index of the first `\n` at or after `start`, nil when there
+    /// is none; searched with `memchr` (a request line is kilobytes long).
+    private static func newlineOffset(in buffer: ByteBuffer, from start: Int) -> Int? {
+        buffer.withUnsafeReadableBytes { bytes in
+            guard start < bytes.count, let base = bytes.baseAddress,
+                let found = memchr(base + start, Int32(UInt8(ascii: "\n")), bytes.count - start)
+            else { return nil }
+            return UnsafeRawPointer(found) - base
+        }
     }
 
     /// At end of input, the bytes after the last `\n` are a final line (unless the server is
