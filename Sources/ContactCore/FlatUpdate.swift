@@ -41,22 +41,29 @@ public struct FlatUpdate: Sendable {
     /// the field does not belong in a flat update or fails a check (the general path then
     /// reports it).
     mutating func add(_ operation: UpdateOperator, key: String, argument: JSON) -> Bool {
+        guard Self.isMemberName(key) else { return false }
+        // Through the buffer the fields are borrowed, not copied (a copy retains its argument).
+        let duplicate = self.fields.withUnsafeBufferPointer { fields in
+            fields.indices.contains { JSON.bytewiseEqual(fields[$0].key, key) }
+        }
+        guard !duplicate else { return false }
+        return self.add(operation, memberName: key, argument: argument)
+    }
+
+    /// ``add(_:key:argument:)`` for a key the caller has checked: a member name
+    /// (``isMemberName(_:)-(UnsafeBufferPointer<UInt8>)``) that no field of this update has yet.
+    mutating func add(_ operation: UpdateOperator, memberName key: String, argument: JSON) -> Bool {
         switch operation {
         case .set, .setOnInsert, .unset, .inc, .push, .currentDate: break
         default: return false
         }
-        guard self.fields.count < Self.maximumFields, Self.isMemberName(key) else { return false }
+        guard self.fields.count < Self.maximumFields else { return false }
         if operation == .push, case .object = argument { return false }
         do {
             try UpdateEngine.validateArgument(operation, argument, at: UpdatePath(key), components: 1)
         } catch {
             return false
         }
-        // Through the buffer the fields are borrowed, not copied (a copy retains its argument).
-        let duplicate = self.fields.withUnsafeBufferPointer { fields in
-            fields.indices.contains { JSON.bytewiseEqual(fields[$0].key, key) }
-        }
-        guard !duplicate else { return false }
         self.fields.append(Field(operation: operation, key: key, argument: argument))
         return true
     }
@@ -70,7 +77,8 @@ public struct FlatUpdate: Sendable {
             ?? Array(key.utf8).withUnsafeBufferPointer { Self.isMemberName($0) }
     }
 
-    private static func isMemberName(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+    /// ``isMemberName(_:)-(String)`` for the bytes of a key.
+    static func isMemberName(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         guard let first = bytes.first, first != UInt8(ascii: "$") else { return false }
         if bytes.count == 2, first == UInt8(ascii: "i"), bytes[1] == UInt8(ascii: "d") { return false }
         return !bytes.contains(UInt8(ascii: "."))

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// A `contacts.upsert` request line decoded straight from its bytes, without building its JSON
 /// tree: each entry's operators go into their flat form (``FlatUpdate``).
 ///
@@ -50,6 +56,13 @@ public struct UpsertLine: Sendable {
     private struct Scanner {
         let bytes: UnsafeBufferPointer<UInt8>
         var position = 0
+        /// Member names met so far in the line (their bytes in it) and their strings.
+        private var knownKeys: [(bytes: UnsafeBufferPointer<UInt8>, string: String)] = []
+        /// The member names of the entry's update so far (their bytes in the line), to find a
+        /// name given twice without comparing strings; kept from entry to entry for its storage.
+        private var entryKeys: [UnsafeBufferPointer<UInt8>] = []
+        /// The most names ``keyString(_:)`` remembers: a batch of seed updates names 5.
+        private static let maximumKnownKeys = 16
         init(_ bytes: UnsafeBufferPointer<UInt8>) {
             self.bytes = bytes
         }
@@ -163,6 +176,7 @@ public struct UpsertLine: Sendable {
             if self.take(UInt8(ascii: "}")) { return FlatUpdate() }
             var update = FlatUpdate()
             update.fields.reserveCapacity(8)
+            self.entryKeys.removeAll(keepingCapacity: true)
             var seen: UInt16 = 0
             while true {
                 guard let name = self.memberName(), let operation = Self.flatOperator(name) else { return nil }
@@ -172,10 +186,13 @@ public struct UpsertLine: Sendable {
                 guard self.take(UInt8(ascii: "{")) else { return nil }
                 // An empty operator object (`"$set":{}`) is declined: the flat form would not keep it.
                 while true {
-                    guard let key = self.memberName(), let argument = self.argument(),
+                    guard let key = self.memberName(), FlatUpdate.isMemberName(key),
+                        !self.entryKeys.contains(where: { Self.equal($0, key) }),
+                        let argument = self.argument(),
                         operation != .unset || !Self.isContainer(argument),
-                        update.add(operation, key: String(decoding: key, as: UTF8.self), argument: argument)
+                        update.add(operation, memberName: self.keyString(key), argument: argument)
                     else { return nil }
+                    self.entryKeys.append(key)
                     guard let more = self.nextMember() else { return nil }
                     if !more { break }
                 }
@@ -304,6 +321,22 @@ public struct UpsertLine: Sendable {
                 default: return
                 }
             }
+        }
+
+        /// The string of a member name, made once per line for each distinct name: the entries
+        /// of a batch mostly name the same members.
+        private mutating func keyString(_ key: UnsafeBufferPointer<UInt8>) -> String {
+            for known in self.knownKeys where Self.equal(known.bytes, key) { return known.string }
+            let string = String(decoding: key, as: UTF8.self)
+            if self.knownKeys.count < Self.maximumKnownKeys { self.knownKeys.append((key, string)) }
+            return string
+        }
+
+        /// True when `a` and `b` hold the same bytes.
+        private static func equal(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
+            guard a.count == b.count else { return false }
+            guard let left = a.baseAddress, let right = b.baseAddress else { return true }
+            return memcmp(left, right, a.count) == 0
         }
 
         private static func equal(_ bytes: UnsafeBufferPointer<UInt8>, _ text: StaticString) -> Bool {

@@ -60,7 +60,7 @@ public struct ProjectState: Sendable {
         var changes: [Change] = []
         var copiedRuns: [Int] = []
         var undo = Undo()
-        private var positions: [String: Int] = [:]
+        private var positions = ChangePositions()
 
         /// No changes yet.
         init() {}
@@ -70,20 +70,19 @@ public struct ProjectState: Sendable {
             self.changes.reserveCapacity(count + 1)
             self.copiedRuns.reserveCapacity(count * 9)  // three runs per contact, as a seed update has
             self.undo.contacts.reserveCapacity(count)
-            self.positions.reserveCapacity(count)
+            self.positions = ChangePositions(capacity: count)
         }
 
         /// Records that `contact` is now stored; `previous` is what was stored before this change,
         /// and `runs` (when not empty) how the new profile copies the previous one's text.
         mutating func put(_ contact: consuming Contact, previous: consuming Contact?, runs: [Int] = []) {
             let externalId = contact.externalId
-            if let index = self.positions[externalId] {
+            if let index = self.positions.position(of: externalId, orRecord: self.changes.count) {
                 // Changed again in this request: a record's patch applies to the text before the
                 // request, which these copies do not describe, so the record holds the whole contact.
                 self.changes[index] = .put(contact)
                 return
             }
-            self.positions[externalId] = self.changes.count
             if let baseCount = previous?.profile.count, !runs.isEmpty {
                 let start = self.copiedRuns.count
                 self.copiedRuns.append(contentsOf: runs)
@@ -97,7 +96,7 @@ public struct ProjectState: Sendable {
 
         /// Records that `previous` was deleted.
         mutating func delete(_ previous: Contact) {
-            self.positions[previous.externalId] = self.changes.count
+            self.positions.set(self.changes.count, for: previous.externalId)
             self.changes.append(.delete(externalId: previous.externalId))
             self.undo.contacts.append((previous.externalId, previous))
         }
