@@ -13,14 +13,15 @@ public struct FlatUpdate: Sendable {
         let argument: JSON
     }
 
-    /// The fields in the order written (operators in order, fields in order within each).
-    var fields: [Field] = []
+    /// The fields in the order written (operators in order, fields in order within each). A slice:
+    /// the updates of one request line share one array (``UpsertLine``), not one each.
+    var fields: ArraySlice<Field> = []
 
     /// An empty update (`"profile": {}`).
     init() {}
 
     /// An update of `fields`, already checked.
-    init(fields: [Field]) {
+    init(fields: ArraySlice<Field>) {
         self.fields = fields
     }
 
@@ -53,18 +54,28 @@ public struct FlatUpdate: Sendable {
     /// ``add(_:key:argument:)`` for a key the caller has checked: a member name
     /// (``isMemberName(_:)-(UnsafeBufferPointer<UInt8>)``) that no field of this update has yet.
     mutating func add(_ operation: UpdateOperator, memberName key: String, argument: JSON) -> Bool {
+        guard self.fields.count < Self.maximumFields, Self.accepts(operation, memberName: key, argument: argument)
+        else {
+            return false
+        }
+        self.fields.append(Field(operation: operation, key: key, argument: argument))
+        return true
+    }
+
+    /// True when a field of `operation` on the checked member name `key` with `argument` belongs in
+    /// a flat update and passes the checks made before a profile is looked at (the caller counts
+    /// the fields against ``maximumFields`` and finds repeated names).
+    static func accepts(_ operation: UpdateOperator, memberName key: String, argument: JSON) -> Bool {
         switch operation {
         case .set, .setOnInsert, .unset, .inc, .push, .currentDate: break
         default: return false
         }
-        guard self.fields.count < Self.maximumFields else { return false }
         if operation == .push, case .object = argument { return false }
         do {
             try UpdateEngine.validateArgument(operation, argument, at: UpdatePath(key), components: 1)
         } catch {
             return false
         }
-        self.fields.append(Field(operation: operation, key: key, argument: argument))
         return true
     }
 

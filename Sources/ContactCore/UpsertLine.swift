@@ -58,6 +58,8 @@ public struct UpsertLine: Sendable {
         var position = 0
         /// Member names met so far in the line (their bytes in it) and their strings.
         private var knownKeys: [(bytes: UnsafeBufferPointer<UInt8>, string: String)] = []
+        /// The fields of every entry's update so far, in line order.
+        private var fields: [FlatUpdate.Field] = []
         /// The member names of the entry's update so far (their bytes in the line), to find a
         /// name given twice without comparing strings; kept from entry to entry for its storage.
         private var entryKeys: [UnsafeBufferPointer<UInt8>] = []
@@ -131,23 +133,29 @@ public struct UpsertLine: Sendable {
         /// The `contacts` array: 1 to `maxBatch` entries.
         private mutating func entries(maxBatch: Int) -> [UpsertEntry]? {
             guard self.take(UInt8(ascii: "[")) else { return nil }
-            var entries: [UpsertEntry] = []
-            entries.reserveCapacity(maxBatch)
+            // Every entry's fields go into one array; the entries get their slices of it once it
+            // is complete (a slice taken earlier would make the next append copy the array).
+            var scanned: [(id: String, fields: Range<Int>)] = []
+            scanned.reserveCapacity(maxBatch)
+            self.fields.reserveCapacity(maxBatch * 5)
             while true {
-                guard entries.count < maxBatch, let entry = self.entry() else { return nil }
-                entries.append(entry)
+                guard scanned.count < maxBatch, let entry = self.entry() else { return nil }
+                scanned.append(entry)
                 self.skipWhitespace()
-                if self.take(UInt8(ascii: "]")) { return entries }
+                if self.take(UInt8(ascii: "]")) { break }
                 guard self.take(UInt8(ascii: ",")) else { return nil }
+            }
+            return scanned.map { entry in
+                .valid(id: entry.id, operators: .flat(FlatUpdate(fields: self.fields[entry.fields])), createdAt: nil)
             }
         }
 
-        /// One entry: `id` and `profile`, nothing else.
-        private mutating func entry() -> UpsertEntry? {
+        /// One entry: `id` and `profile`, nothing else; its update's fields are appended to ``fields``.
+        private mutating func entry() -> (id: String, fields: Range<Int>)? {
             self.skipWhitespace()
             guard self.take(UInt8(ascii: "{")) else { return nil }
             var id: String?
-            var update: FlatUpdate?
+            var update: Range<Int>?
             while true {
                 guard let name = self.memberName() else { return nil }
                 if Self.equal(name, "id") {
@@ -166,16 +174,16 @@ public struct UpsertLine: Sendable {
             }
             // Without a profile the entry goes the general way: its fingerprint tells the two apart.
             guard let id, let update else { return nil }
-            return .valid(id: id, operators: .flat(update), createdAt: nil)
+            return (id, update)
         }
 
-        /// A `profile`: an object of operator objects.
-        private mutating func profile() -> FlatUpdate? {
+        /// A `profile`: an object of operator objects, its fields appended to ``fields``; the range
+        /// they take there.
+        private mutating func profile() -> Range<Int>? {
             guard self.take(UInt8(ascii: "{")) else { return nil }
+            let start = self.fields.count
             self.skipWhitespace()
-            if self.take(UInt8(ascii: "}")) { return FlatUpdate() }
-            var update = FlatUpdate()
-            update.fields.reserveCapacity(8)
+            if self.take(UInt8(ascii: "}")) { return start..<start }
             self.entryKeys.removeAll(keepingCapacity: true)
             var seen: UInt16 = 0
             while true {
@@ -187,11 +195,14 @@ public struct UpsertLine: Sendable {
                 // An empty operator object (`"$set":{}`) is declined: the flat form would not keep it.
                 while true {
                     guard let key = self.memberName(), FlatUpdate.isMemberName(key),
-                        !self.entryKeys.contains(where: { Self.equal($0, key) }),
+                        self.fields.count - start < FlatUpdate.maximumFields,
+                        !self.entryNames(contain: key),
                         let argument = self.argument(),
-                        operation != .unset || !Self.isContainer(argument),
-                        update.add(operation, memberName: self.keyString(key), argument: argument)
+                        operation != .unset || !Self.isContainer(argument)
                     else { return nil }
+                    let memberName = self.keyString(key)
+                    guard FlatUpdate.accepts(operation, memberName: memberName, argument: argument) else { return nil }
+                    self.fields.append(FlatUpdate.Field(operation: operation, key: memberName, argument: argument))
                     self.entryKeys.append(key)
                     guard let more = self.nextMember() else { return nil }
                     if !more { break }
@@ -199,7 +210,7 @@ public struct UpsertLine: Sendable {
                 guard let more = self.nextMember() else { return nil }
                 if !more { break }
             }
-            return update
+            return start..<self.fields.count
         }
 
         /// An operator's argument: any JSON value, checked by the strict parser, nesting at most
@@ -326,10 +337,20 @@ public struct UpsertLine: Sendable {
         /// The string of a member name, made once per line for each distinct name: the entries
         /// of a batch mostly name the same members.
         private mutating func keyString(_ key: UnsafeBufferPointer<UInt8>) -> String {
-            for known in self.knownKeys where Self.equal(known.bytes, key) { return known.string }
+            // By index: a `for` over the array would retain its storage on every call.
+            for index in self.knownKeys.indices where Self.equal(self.knownKeys[index].bytes, key) {
+                return self.knownKeys[index].string
+            }
             let string = String(decoding: key, as: UTF8.self)
             if self.knownKeys.count < Self.maximumKnownKeys { self.knownKeys.append((key, string)) }
             return string
+        }
+
+        /// True when the entry's update already names `key`.
+        private func entryNames(contain key: UnsafeBufferPointer<UInt8>) -> Bool {
+            // By index: `contains(where:)` would retain the array's storage on every call.
+            for index in self.entryKeys.indices where Self.equal(self.entryKeys[index], key) { return true }
+            return false
         }
 
         /// True when `a` and `b` hold the same bytes.

@@ -110,24 +110,6 @@ public struct ContactIndex: Sendable {
         position.found ? self.pages[position.page].contacts[position.slot] : nil
     }
 
-    /// Calls `body` with the contact at `position`, which must name one, read in place (not
-    /// copied, so its profile is not retained).
-    public func withContact<Result>(at position: Position, _ body: (borrowing Contact) -> Result) -> Result {
-        precondition(position.found, "no contact at this position")
-        return self.pages.withUnsafeBufferPointer { pages in
-            pages[position.page].contacts.withUnsafeBufferPointer { body($0[position.slot]) }
-        }
-    }
-
-    /// Stores `contact` at `position`, which must name a contact with the same external id, and
-    /// returns the contact it held.
-    public mutating func exchange(_ contact: consuming Contact, at position: Position) -> Contact {
-        precondition(position.found, "no contact at this position")
-        var held = contact
-        swap(&held, &self.pages[position.page].contacts[position.slot])
-        return held
-    }
-
     /// Inserts `contact`, or replaces the contact with the same external id.
     public mutating func put(_ contact: Contact) {
         self.put(contact, at: self.position(of: contact.externalId))

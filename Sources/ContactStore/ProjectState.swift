@@ -296,72 +296,92 @@ public struct ProjectState: Sendable {
                 errors.append(EntryError(index: index, id: id, error: error))
             case .valid(let id, let operators, let createdAt):
                 let position = self.contacts.position(of: id)
+                let existing = self.contacts[position]
                 let updateContext = UpdateContext(
                     isInsert: !position.found,
                     externalId: id,
                     now: context.now,
                     maxProfileBytes: context.limits.maxProfileBytes
                 )
-                if position.found {
-                    // The stored contact is read in place: a copy would retain its profile and
-                    // stats only for the index to release them when the new contact replaces it.
-                    let outcome = self.contacts.withContact(at: position) { existing in
-                        Self.update(
-                            existing,
-                            with: operators,
+                let serialized: [UInt8]
+                do throws(UpdateError) {
+                    if let existing {
+                        // The stored profile is the engine's compact text: unless it is small, only
+                        // the members the operators reach are parsed, the others are copied.
+                        if let updated = try UpdateEngine.apply(
+                            operators,
+                            toStored: existing.profile,
                             context: updateContext,
                             scratch: &scratch,
                             copies: &copies
-                        )
-                    }
-                    switch outcome {
-                    case .failed(let message):
-                        failed.append(id)
-                        errors.append(EntryError(index: index, id: id, error: message))
-                    case .unchanged:
-                        updated.append(id)
-                    case .changed(let contact):
-                        updated.append(id)
-                        if !ProfileCopies.worthRecording(copies) { copies.removeAll(keepingCapacity: true) }
-                        // The contact it replaces moves from the index into the undo list.
-                        let previous = self.contacts.exchange(contact, at: position)
-                        changes.put(consume contact, previous: consume previous, runs: copies)
-                    }
-                    continue
-                }
-                let serialized: [UInt8]
-                do throws(UpdateError) {
-                    // A new contact's profile is `{"id": id}`; as text, the flat path takes most inserts.
-                    var initial = Array(#"{"id":"#.utf8)
-                    JSONWriter.writeString(id, into: &initial)
-                    initial.append(UInt8(ascii: "}"))
-                    if let inserted = try UpdateEngine.apply(
-                        operators,
-                        toStored: initial,
-                        context: updateContext,
-                        scratch: &scratch
-                    ) {
-                        serialized = inserted
+                        ) {
+                            serialized = updated
+                        } else {
+                            guard case .object(let stored)? = try? JSONParser.parse(existing.profile) else {
+                                failed.append(id)
+                                errors.append(EntryError(index: index, id: id, error: "stored profile is damaged"))
+                                continue
+                            }
+                            serialized = try UpdateEngine.apply(operators.object, to: stored, context: updateContext)
+                                .serialized
+                        }
                     } else {
-                        let profile = Contact.initialProfile(externalId: id)
-                        serialized = try UpdateEngine.apply(operators.object, to: profile, context: updateContext)
-                            .serialized
+                        // A new contact's profile is `{"id": id}`; as text, the flat path takes most inserts.
+                        var initial = Array(#"{"id":"#.utf8)
+                        JSONWriter.writeString(id, into: &initial)
+                        initial.append(UInt8(ascii: "}"))
+                        if let inserted = try UpdateEngine.apply(
+                            operators,
+                            toStored: initial,
+                            context: updateContext,
+                            scratch: &scratch
+                        ) {
+                            serialized = inserted
+                        } else {
+                            let profile = Contact.initialProfile(externalId: id)
+                            serialized = try UpdateEngine.apply(operators.object, to: profile, context: updateContext)
+                                .serialized
+                        }
                     }
                 } catch {
                     failed.append(id)
                     errors.append(EntryError(index: index, id: id, error: error.message))
                     continue
                 }
-                let contact = Contact(
-                    id: context.ids.next(now: context.now),
-                    externalId: id,
-                    profile: Self.compact(serialized),
-                    createdAt: createdAt ?? context.now,
-                    updatedAt: context.now
-                )
-                changes.put(contact, previous: nil)
-                self.contacts.put(consume contact, at: position)
-                inserted.append(id)
+                if let existing {
+                    updated.append(id)
+                    if existing.profile != serialized {
+                        // Built from the parts, not copied and changed: a copy would retain the old
+                        // profile only to release it.
+                        let contact = Contact(
+                            id: existing.id,
+                            externalId: existing.externalId,
+                            profile: Self.compact(serialized),
+                            stats: existing.stats,
+                            createdAt: existing.createdAt,
+                            // Never backwards, even when the clock was set back since the last update.
+                            updatedAt: Timestamp(
+                                milliseconds: max(context.now.milliseconds, existing.updatedAt.milliseconds)
+                            )
+                        )
+                        if !ProfileCopies.worthRecording(copies) { copies.removeAll(keepingCapacity: true) }
+                        // Moved, not copied, into the undo list and the index: each copy of a
+                        // contact retains its profile and stats.
+                        changes.put(contact, previous: consume existing, runs: copies)
+                        self.contacts.put(consume contact, at: position)
+                    }
+                } else {
+                    let contact = Contact(
+                        id: context.ids.next(now: context.now),
+                        externalId: id,
+                        profile: Self.compact(serialized),
+                        createdAt: createdAt ?? context.now,
+                        updatedAt: context.now
+                    )
+                    changes.put(contact, previous: nil)
+                    self.contacts.put(consume contact, at: position)
+                    inserted.append(id)
+                }
             }
         }
         var writer = ResponseWriter(status: .ok, success: failed.isEmpty)
@@ -370,59 +390,6 @@ public struct ProjectState: Sendable {
         writer.strings("failed", failed)
         writer.errors(errors)
         return (writer, changes)
-    }
-
-    /// What an upsert entry does to a stored contact.
-    private enum StoredUpdate {
-        /// The operators fail: the entry's error.
-        case failed(String)
-        /// The profile is the same: nothing to store or journal.
-        case unchanged
-        /// The contact to store instead.
-        case changed(Contact)
-    }
-
-    /// `operators` applied to `existing`'s profile (`copies` as ``UpdateEngine`` reports them).
-    private static func update(
-        _ existing: borrowing Contact,
-        with operators: UpdateOperators,
-        context: UpdateContext,
-        scratch: inout [UInt8],
-        copies: inout [Int]
-    ) -> StoredUpdate {
-        let serialized: [UInt8]
-        do throws(UpdateError) {
-            // The stored profile is the engine's compact text: unless it is small, only the members
-            // the operators reach are parsed, the others are copied.
-            if let updated = try UpdateEngine.apply(
-                operators,
-                toStored: existing.profile,
-                context: context,
-                scratch: &scratch,
-                copies: &copies
-            ) {
-                serialized = updated
-            } else {
-                guard case .object(let stored)? = try? JSONParser.parse(existing.profile) else {
-                    return .failed("stored profile is damaged")
-                }
-                serialized = try UpdateEngine.apply(operators.object, to: stored, context: context).serialized
-            }
-        } catch {
-            return .failed(error.message)
-        }
-        guard existing.profile != serialized else { return .unchanged }
-        return .changed(
-            Contact(
-                id: existing.id,
-                externalId: existing.externalId,
-                profile: Self.compact(serialized),
-                stats: existing.stats,
-                createdAt: existing.createdAt,
-                // Never backwards, even when the clock was set back since the last update.
-                updatedAt: Timestamp(milliseconds: max(context.now.milliseconds, existing.updatedAt.milliseconds))
-            )
-        )
     }
 
     /// `bytes` in an array of exactly its size: a profile is kept for a long time, and the

@@ -34,24 +34,6 @@ struct ContactIndexTests {
         for id in expected { #expect(index[id]?.externalId == id) }
     }
 
-    /// A contact read in place at its position is the stored one; exchanging it stores the new
-    /// contact and hands back the old one, leaving every other contact where it was.
-    @Test func exchangesAContactInPlace() {
-        var index = ContactIndex()
-        for number in 0..<1000 { index.put(self.contact("c\(number)")) }
-        let position = index.position(of: "c517")
-        #expect(position.found)
-        #expect(index.withContact(at: position) { $0.profile } == Array(#"{"id":"c517"}"#.utf8))
-        var replacement = self.contact("c517")
-        replacement.profile = Array(#"{"id":"c517","a":1}"#.utf8)
-        let previous = index.exchange(replacement, at: position)
-        #expect(previous.profile == Array(#"{"id":"c517"}"#.utf8))
-        #expect(index["c517"]?.profile == Array(#"{"id":"c517","a":1}"#.utf8))
-        #expect(index.count == 1000)
-        #expect(index["c516"]?.profile == Array(#"{"id":"c516"}"#.utf8))
-        #expect(index["c518"]?.profile == Array(#"{"id":"c518"}"#.utf8))
-    }
-
     /// Paging with the last id as the position returns every contact exactly once.
     @Test func pagesEveryContactOnce() {
         var index = ContactIndex()
