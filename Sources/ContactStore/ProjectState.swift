@@ -80,18 +80,18 @@ public struct ProjectState: Sendable {
             if let index = self.positions.position(of: externalId, orRecord: self.changes.count) {
                 // Changed again in this request: a record's patch applies to the text before the
                 // request, which these copies do not describe, so the record holds the whole contact.
-                self.changes[index] = .put(contact)
+                self.changes[index] = .put(consume contact)
                 return
             }
             if let baseCount = previous?.profile.count, !runs.isEmpty {
                 let start = self.copiedRuns.count
                 self.copiedRuns.append(contentsOf: runs)
                 let copies = ProfileCopies(baseCount: baseCount, runs: start..<self.copiedRuns.count)
-                self.changes.append(.update(contact, copies))
+                self.changes.append(.update(consume contact, copies))
             } else {
-                self.changes.append(.put(contact))
+                self.changes.append(.put(consume contact))
             }
-            self.undo.contacts.append((externalId, previous))
+            self.undo.contacts.append((externalId, consume previous))
         }
 
         /// Records that `previous` was deleted.
