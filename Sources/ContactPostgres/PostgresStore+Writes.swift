@@ -131,11 +131,11 @@ extension PostgresStore {
 
     /// A 64-bit FNV-1a hash of the project and key: the same number in every daemon.
     static func lockNumber(project: String, key: String) -> Int64 {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in project.utf8 + [0] + key.utf8 {
-            hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3
-        }
-        return Int64(bitPattern: hash)
+        var hash = FNV1a()
+        hash.add(project)
+        hash.add(0)
+        hash.add(key)
+        return Int64(bitPattern: hash.value)
     }
 
     /// Makes every row of `ids` exist (placeholders with a NULL `id` for new ones) and locks

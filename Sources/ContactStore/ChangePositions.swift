@@ -74,13 +74,7 @@ struct ChangePositions {
     /// seeded: a client that sends colliding ids only slows its own request, which holds at
     /// most a batch of them.
     private static func hash(_ id: String) -> UInt64 {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        let hashed = id.utf8.withContiguousStorageIfAvailable { bytes in
-            for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
-        }
-        if hashed == nil {
-            for byte in id.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
-        }
+        let hash = FNV1a.hash(id)
         return hash ^ (hash >> 29)
     }
 }

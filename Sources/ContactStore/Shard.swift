@@ -42,11 +42,6 @@ public final class Shard: Sendable {
 
     /// Which of `count` shards holds the project `name` (FNV-1a of its UTF-8 bytes).
     public static func index(ofProject name: String, shardCount count: Int) -> Int {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in name.utf8 {
-            hash ^= UInt64(byte)
-            hash &*= 0x0000_0100_0000_01b3
-        }
-        return Int(hash % UInt64(count))
+        Int(FNV1a.hash(name) % UInt64(count))
     }
 }
