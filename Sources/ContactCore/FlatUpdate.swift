@@ -47,17 +47,9 @@ public struct FlatUpdate: Sendable {
         let duplicate = self.fields.withUnsafeBufferPointer { fields in
             fields.indices.contains { JSON.bytewiseEqual(fields[$0].key, key) }
         }
-        guard !duplicate else { return false }
-        return self.add(operation, memberName: key, argument: argument)
-    }
-
-    /// ``add(_:key:argument:)`` for a key the caller has checked: a member name
-    /// (``isMemberName(_:)-(UnsafeBufferPointer<UInt8>)``) that no field of this update has yet.
-    mutating func add(_ operation: UpdateOperator, memberName key: String, argument: JSON) -> Bool {
-        guard self.fields.count < Self.maximumFields, Self.accepts(operation, memberName: key, argument: argument)
-        else {
-            return false
-        }
+        guard !duplicate, self.fields.count < Self.maximumFields,
+            Self.accepts(operation, memberName: key, argument: argument)
+        else { return false }
         self.fields.append(Field(operation: operation, key: key, argument: argument))
         return true
     }
