@@ -22,7 +22,7 @@ public struct FNV1a: Sendable {
 
     /// Feeds `string`'s UTF-8 bytes (read in place when they are contiguous).
     public mutating func add(_ string: String) {
-        let fed = string.utf8.withContiguousStorageIfAvailable { bytes in
+        let fed: Void? = string.utf8.withContiguousStorageIfAvailable { bytes in
             for byte in bytes { self.add(byte) }
         }
         if fed == nil {
