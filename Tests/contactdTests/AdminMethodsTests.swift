@@ -146,7 +146,9 @@ struct AdminMethodsTests {
                     let client = try daemon.connect()
                     group.addTask {
                         var index = 0
-                        while !Task.isCancelled && index < 5000 {
+                        // Stopped between requests, not cancelled: a cancelled writer could miss the
+                        // reply to a write the daemon made durable (and the backup may hold).
+                        while !acknowledged.stopped && index < 5000 {
                             let id = "w\(writer)-\(index)"
                             let reply = try await client.upsert(#"{"id":"\#(id)"}"#)
                             if reply.status == 200 { acknowledged.add(id) }
@@ -161,8 +163,8 @@ struct AdminMethodsTests {
         let admin = try daemon.connect()
         let before = acknowledged.all
         let reply = try await admin.request(#"{"method":"admin.backup","apiKey":"\#(Self.adminKey)","to":"data"}"#)
-        writers.cancel()
-        _ = try? await writers.value
+        acknowledged.stop()
+        try await writers.value
         let all = acknowledged.all
         #expect(reply.status == 200, "\(reply)")
         #expect((reply["files"]?.asInt ?? 0) >= 3)
@@ -174,9 +176,15 @@ struct AdminMethodsTests {
     }
 }
 
-/// The ids the writers of ``AdminMethodsTests/backupWhileWritersRun()`` were acknowledged.
+/// The ids the writers of ``AdminMethodsTests/backupWhileWritersRun()`` were acknowledged, and
+/// whether they should stop.
 final class AcknowledgedIDs: Sendable {
     private let ids = Mutex<Set<String>>([])
+    private let stopRequested = Mutex(false)
+
+    /// Asks the writers to stop after their current request.
+    func stop() { self.stopRequested.withLock { $0 = true } }
+    var stopped: Bool { self.stopRequested.withLock { $0 } }
 
     func add(_ id: String) { self.ids.withLock { _ = $0.insert(id) } }
     var count: Int { self.ids.withLock { $0.count } }
