@@ -50,12 +50,77 @@ final class ClientConnection: Sendable {
     /// Where the connection is in its life.
     var state: ConnectionStateMachine.State { self.inner.withLock { $0.machine.state } }
 
+    /// True while the writer waits for a reply, with none queued and none in its hands.
+    var writerIsIdle: Bool { self.inner.withLock { $0.writer != nil && $0.replies.isEmpty } }
+
     /// The connection starts serving.
     func start() {
         self.inner.withLock { $0.machine.start() }
     }
 
     // MARK: - Reader
+
+    /// Answers the next request: writes the reply to the channel at once when it needs no waiting,
+    /// no reply is queued before it and the writer is idle (the common case of a client that waits
+    /// for each reply: no writer wake-up, no async writer), else queues it for the writer as
+    /// ``queue(_:)`` does. Either way replies leave in request order and count against the
+    /// client's limit until the channel has written them.
+    func answer(_ reply: PendingReply) async {
+        if let bytes = reply.completedNow {
+            switch self.writeAtOnce(bytes) {
+            case .written: return
+            case .writtenMustWait: return await self.waitForRoom()
+            case .leftToWriter: break
+            }
+        }
+        await self.queue(reply)
+    }
+
+    private enum AtOnce {
+        case written
+        case writtenMustWait
+        case leftToWriter
+    }
+
+    /// Hands `bytes` (and the newline) to the channel when nothing is queued before them and the
+    /// writer waits for work; the write's completion reports them written.
+    ///
+    /// Only on the channel's event loop: there a write reaches the channel before the call
+    /// returns, and so did every earlier reply of the writer, which runs on the loop too (the
+    /// connection's tasks prefer the loop's executor), so replies cannot overtake each other.
+    private func writeAtOnce(_ bytes: [UInt8]) -> AtOnce {
+        guard self.channel.eventLoop.inEventLoop else { return .leftToWriter }
+        let after = self.inner.withLock { inner -> ConnectionStateMachine.AfterReply? in
+            guard inner.machine.answersRequests, inner.replies.isEmpty, inner.writer != nil else { return nil }
+            return inner.machine.replyQueued(bytes: bytes.count)
+        }
+        guard let after else { return .leftToWriter }
+        var buffer = self.channel.allocator.buffer(capacity: bytes.count + 1)
+        buffer.writeBytes(bytes)
+        buffer.writeInteger(UInt8(ascii: "\n"))
+        let promise = self.channel.eventLoop.makePromise(of: Void.self)
+        promise.futureResult.whenComplete { result in
+            switch result {
+            case .success: self.written(count: 1, bytes: bytes.count)
+            case .failure: self.writeFailed()
+            }
+        }
+        self.channel.writeAndFlush(buffer, promise: promise)
+        return after == .waitForWriter ? .writtenMustWait : .written
+    }
+
+    /// Waits until the client's replies in flight are under its limit again (or the connection
+    /// closed), after a reply written at once reached it.
+    private func waitForRoom() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let waits = self.inner.withLock { inner -> Bool in
+                guard inner.machine.readerWaiting else { return false }
+                inner.reader = continuation
+                return true
+            }
+            if !waits { continuation.resume() }
+        }
+    }
 
     /// Queues the reply to the next request, waiting while the client has too many replies unread.
     /// Drops the reply when the connection has closed.

@@ -121,7 +121,7 @@ public final class ContactServer: Service {
                     var keyCache = Dispatcher.KeyCache()
                     do {
                         for try await frame in inbound {
-                            await connection.queue(await dispatcher.dispatch(frame, keyCache: &keyCache))
+                            await connection.answer(await dispatcher.dispatch(frame, keyCache: &keyCache))
                         }
                     } catch {
                         self.logger.debug("read failed: \(error)")

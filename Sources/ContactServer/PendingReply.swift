@@ -18,6 +18,18 @@ public enum PendingReply: Sendable {
         }
     }
 
+    /// The reply's bytes when it needs no waiting: a ready reply, or one whose record is durable
+    /// already (under `--fsync no` and `everysec` the journal wrote it before the store returned).
+    var completedNow: [UInt8]? {
+        switch self {
+        case .ready(let bytes):
+            return bytes
+        case .durable(let body, let replayed, let requestId, let log, let sequence):
+            guard log.status(of: sequence) == .durable else { return nil }
+            return ResponseWriter.complete(body: body, replayed: replayed, requestId: requestId)
+        }
+    }
+
     /// The response text, once it may be sent; 503 when its write could not be made durable.
     public func resolve() async -> [UInt8] {
         switch self {

@@ -1,5 +1,8 @@
+import ContactCore
+import ContactStore
 import NIOCore
 import NIOEmbedded
+import Synchronization
 import Testing
 
 @testable import ContactServer
@@ -90,5 +93,133 @@ import Testing
         channel.embeddedEventLoop.advanceTime(by: .seconds(2))
         #expect(connection.state == .closed)
         #expect(!channel.isActive)
+    }
+
+    /// Starts a writer that waits for replies, and returns once it waits.
+    private func idleWriter(_ connection: ClientConnection) async -> Task<[PendingReply]?, Never> {
+        let writer = Task { await connection.nextReplies() }
+        while !connection.writerIsIdle { await Task.yield() }
+        return writer
+    }
+
+    /// The bytes the channel was handed, as text.
+    private func sent(_ channel: EmbeddedChannel) throws -> String {
+        var text = ""
+        while var buffer = try channel.readOutbound(as: ByteBuffer.self) {
+            text += buffer.readString(length: buffer.readableBytes) ?? ""
+        }
+        return text
+    }
+
+    /// A reply that needs no waiting goes to the channel at once when the writer is idle: the
+    /// writer is not woken, and once the channel has written it the connection may close.
+    @Test func readyReplyIsWrittenAtOnceWhenTheWriterIsIdle() async throws {
+        let (connection, channel) = try self.connection()
+        let writer = await self.idleWriter(connection)
+        await connection.answer(.ready(Array("one".utf8)))
+        await connection.answer(.ready(Array("two".utf8)))
+        #expect(try self.sent(channel) == "one\ntwo\n")
+        #expect(connection.writerIsIdle)
+        connection.inputEnded()
+        #expect(connection.state == .flushing(deadline: nil))
+        #expect(await writer.value == nil)
+    }
+
+    /// A reply behind one that waits for its journal record waits too, and the writer sends both
+    /// in request order.
+    @Test func replyBehindAWaitingOneKeepsItsPlace() async throws {
+        let (connection, channel) = try self.connection()
+        let log = HeldLog()
+        let writer = await self.idleWriter(connection)
+        await connection.answer(
+            .durable(body: Array("first".utf8), replayed: false, requestId: nil, log: log, sequence: 1)
+        )
+        let batch = try #require(await writer.value)
+        #expect(batch.count == 1)
+        // The writer has the first reply in hand (resolving it): the second is queued behind it.
+        await connection.answer(.ready(Array("second".utf8)))
+        #expect(try self.sent(channel) == "")
+        log.makeDurable()
+        var seen = [String(decoding: await batch[0].resolve(), as: UTF8.self)]
+        connection.written(count: 1, bytes: 5)
+        for reply in try #require(await connection.nextReplies()) {
+            seen.append(String(decoding: await reply.resolve(), as: UTF8.self))
+        }
+        let first = ResponseWriter.complete(body: Array("first".utf8), replayed: false, requestId: nil)
+        #expect(seen == [String(decoding: first, as: UTF8.self), "second"])
+    }
+
+    /// At the limit of replies in flight, the reader waits after a reply written at once until the
+    /// channel has written it.
+    @Test func readerAtTheLimitWaitsForTheWriteAtOnce() async throws {
+        let (connection, channel) = try self.connection(replies: 1)
+        let held = HeldWrites()
+        try channel.pipeline.syncOperations.addHandler(held, position: .first)
+        let writer = await self.idleWriter(connection)
+        let answered = Mutex(false)
+        let reader = Task {
+            await connection.answer(.ready([1]))
+            answered.withLock { $0 = true }
+        }
+        while held.count == 0 { await Task.yield() }
+        for _ in 0..<100 { await Task.yield() }
+        #expect(!answered.withLock { $0 })
+        held.completeAll()
+        await reader.value
+        #expect(answered.withLock { $0 })
+        connection.inputEnded()
+        #expect(connection.state == .flushing(deadline: nil))
+        #expect(await writer.value == nil)
+    }
+}
+
+/// A change log whose records stay pending until the test makes them durable.
+private final class HeldLog: ChangeLog {
+    private let durable = Mutex(false)
+    private let waiters = Mutex<[CheckedContinuation<Void, Never>]>([])
+
+    func append(_ changes: ChangeSet, expectedLosses: Int?) throws(StoreError) -> UInt64 { 1 }
+
+    func waitUntilDurable(_ ticket: UInt64) async throws(StoreError) {
+        await withCheckedContinuation { continuation in
+            let now = self.durable.withLock { $0 }
+            if now { continuation.resume() } else { self.waiters.withLock { $0.append(continuation) } }
+        }
+    }
+
+    func status(of ticket: UInt64) -> RecordStatus { self.durable.withLock { $0 } ? .durable : .pending }
+
+    var losses: Int { 0 }
+
+    var failure: StoreError? { nil }
+
+    func makeDurable() {
+        self.durable.withLock { $0 = true }
+        for waiter in self.waiters.withLock({ waiters in
+            defer { waiters = [] }
+            return waiters
+        }) { waiter.resume() }
+    }
+}
+
+/// An outbound handler that holds every write's promise until the test completes them.
+private final class HeldWrites: ChannelOutboundHandler, Sendable {
+    typealias OutboundIn = ByteBuffer
+    private let promises = Mutex<[EventLoopPromise<Void>]>([])
+
+    var count: Int { self.promises.withLock { $0.count } }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        if let promise { self.promises.withLock { $0.append(promise) } }
+        context.write(data, promise: nil)
+    }
+
+    func completeAll() {
+        for promise in self.promises.withLock({ promises in
+            defer { promises = [] }
+            return promises
+        }) {
+            promise.succeed()
+        }
     }
 }
