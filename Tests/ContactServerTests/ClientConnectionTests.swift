@@ -150,21 +150,25 @@ import Testing
     }
 
     /// At the limit of replies in flight, the reader waits after a reply written at once until the
-    /// channel has written it.
+    /// channel has written it. The reader runs on the channel's event loop, as the server runs it.
     @Test func readerAtTheLimitWaitsForTheWriteAtOnce() async throws {
-        let (connection, channel) = try self.connection(replies: 1)
+        let channel = NIOAsyncTestingChannel()
+        try await channel.connect(to: SocketAddress(unixDomainSocketPath: "/tmp/contactd-test.sock"))
         let held = HeldWrites()
-        try channel.pipeline.syncOperations.addHandler(held, position: .first)
+        try await channel.pipeline.addHandler(held, position: .first)
+        let configuration = ServerConfiguration(maxRepliesInFlight: 1, shutdownGrace: .seconds(10))
+        let connection = ClientConnection(channel: channel, configuration: configuration)
+        connection.start()
         let writer = await self.idleWriter(connection)
         let answered = Mutex(false)
-        let reader = Task {
+        let reader = Task(executorPreference: EventLoopTaskExecutor(loop: channel.eventLoop)) {
             await connection.answer(.ready([1]))
             answered.withLock { $0 = true }
         }
         while held.count == 0 { await Task.yield() }
         for _ in 0..<100 { await Task.yield() }
         #expect(!answered.withLock { $0 })
-        held.completeAll()
+        try await channel.eventLoop.submit { held.completeAll() }.get()
         await reader.value
         #expect(answered.withLock { $0 })
         connection.inputEnded()
