@@ -15,6 +15,9 @@ final class ClientConnection: Sendable {
         /// The reader, waiting for room.
         var reader: CheckedContinuation<Void, Never>?
 
+        /// The writer waits for a reply, with none queued and none in its hands.
+        var writerIsIdle: Bool { self.writer != nil && self.replies.isEmpty }
+
         mutating func takeReader() -> CheckedContinuation<Void, Never>? {
             defer { self.reader = nil }
             return self.reader
@@ -51,7 +54,7 @@ final class ClientConnection: Sendable {
     var state: ConnectionStateMachine.State { self.inner.withLock { $0.machine.state } }
 
     /// True while the writer waits for a reply, with none queued and none in its hands.
-    var writerIsIdle: Bool { self.inner.withLock { $0.writer != nil && $0.replies.isEmpty } }
+    var writerIsIdle: Bool { self.inner.withLock { $0.writerIsIdle } }
 
     /// The connection starts serving.
     func start() {
@@ -66,14 +69,11 @@ final class ClientConnection: Sendable {
     /// ``queue(_:)`` does. Either way replies leave in request order and count against the
     /// client's limit until the channel has written them.
     func answer(_ reply: PendingReply) async {
-        if let bytes = reply.completedNow {
-            switch self.writeAtOnce(bytes) {
-            case .written: return
-            case .writtenMustWait: return await self.waitForRoom()
-            case .leftToWriter: break
-            }
+        switch self.writeAtOnce(reply) {
+        case .written: return
+        case .writtenMustWait: return await self.waitForRoom()
+        case .leftToWriter: return await self.queue(reply)
         }
-        await self.queue(reply)
     }
 
     private enum AtOnce {
@@ -82,26 +82,29 @@ final class ClientConnection: Sendable {
         case leftToWriter
     }
 
-    /// Hands `bytes` (and the newline) to the channel when nothing is queued before them and the
-    /// writer waits for work; the write's completion reports them written.
+    /// Hands `reply`'s text (and the newline) to the channel when it needs no waiting, nothing is
+    /// queued before it and the writer waits for work; the write's completion reports it written.
+    /// The text is made only then: a reply left to the writer is completed by it.
     ///
     /// Only on the channel's event loop: there a write reaches the channel before the call
     /// returns, and so did every earlier reply of the writer, which runs on the loop too (the
     /// connection's tasks prefer the loop's executor), so replies cannot overtake each other.
-    private func writeAtOnce(_ bytes: [UInt8]) -> AtOnce {
-        guard self.channel.eventLoop.inEventLoop else { return .leftToWriter }
+    private func writeAtOnce(_ reply: PendingReply) -> AtOnce {
+        guard self.channel.eventLoop.inEventLoop, reply.isComplete else { return .leftToWriter }
+        let size = reply.size
         let after = self.inner.withLock { inner -> ConnectionStateMachine.AfterReply? in
-            guard inner.machine.answersRequests, inner.replies.isEmpty, inner.writer != nil else { return nil }
-            return inner.machine.replyQueued(bytes: bytes.count)
+            guard inner.machine.answersRequests, inner.writerIsIdle else { return nil }
+            return inner.machine.replyQueued(bytes: size)
         }
         guard let after else { return .leftToWriter }
+        let bytes = reply.completeText
         var buffer = self.channel.allocator.buffer(capacity: bytes.count + 1)
         buffer.writeBytes(bytes)
         buffer.writeInteger(UInt8(ascii: "\n"))
         let promise = self.channel.eventLoop.makePromise(of: Void.self)
         promise.futureResult.whenComplete { result in
             switch result {
-            case .success: self.written(count: 1, bytes: bytes.count)
+            case .success: self.written(count: 1, bytes: size)
             case .failure: self.writeFailed()
             }
         }

@@ -18,14 +18,20 @@ public enum PendingReply: Sendable {
         }
     }
 
-    /// The reply's bytes when it needs no waiting: a ready reply, or one whose record is durable
-    /// already (under `--fsync no` and `everysec` the journal wrote it before the store returned).
-    var completedNow: [UInt8]? {
+    /// True when the reply needs no waiting: a ready reply, or one whose record is durable already
+    /// (under `--fsync no` and `everysec` the journal wrote it before the store returned).
+    var isComplete: Bool {
         switch self {
-        case .ready(let bytes):
-            return bytes
-        case .durable(let body, let replayed, let requestId, let log, let sequence):
-            guard log.status(of: sequence) == .durable else { return nil }
+        case .ready: return true
+        case .durable(_, _, _, let log, let sequence): return log.status(of: sequence) == .durable
+        }
+    }
+
+    /// The response text of a reply that may be sent (``isComplete``, or after waiting for it).
+    var completeText: [UInt8] {
+        switch self {
+        case .ready(let bytes): return bytes
+        case .durable(let body, let replayed, let requestId, _, _):
             return ResponseWriter.complete(body: body, replayed: replayed, requestId: requestId)
         }
     }
@@ -35,10 +41,10 @@ public enum PendingReply: Sendable {
         switch self {
         case .ready(let bytes):
             return bytes
-        case .durable(let body, let replayed, let requestId, let log, let sequence):
+        case .durable(_, _, let requestId, let log, let sequence):
             do {
                 try await log.waitUntilDurable(sequence)
-                return ResponseWriter.complete(body: body, replayed: replayed, requestId: requestId)
+                return self.completeText
             } catch {
                 return ResponseWriter.failure(
                     .serviceUnavailable,
