@@ -23,19 +23,45 @@ public struct ContactIndex: Sendable {
     /// as two integers each (``SortKey``'s high and low, side by side), so that a binary search
     /// step reads one 16-byte entry instead of a contact; the contact's own id settles longer
     /// equal prefixes.
+    ///
+    /// The page also keeps, inline (in the index's array of pages, which stays in cache), the
+    /// prefix of every ``sampleStride``-th contact: a search narrows to one stretch of
+    /// ``sampleStride`` entries from these alone, so it reads a few cache lines of the page's
+    /// storage instead of one per halving.
     private struct Page: Sendable {
+        /// Contacts between two samples.
+        static let sampleStride = 16
         /// `high, low` of every contact, in the contacts' order.
         var prefixes: [UInt64]
         var contacts: [Contact]
+        /// `high, low` of the contacts at slots 0, 16, 32, …, up to ``samples``' capacity.
+        var samples: InlineArray<16, UInt64> = .init(repeating: 0)
+        /// How many samples hold a contact's prefix.
+        var sampleCount = 0
+        /// The number of contacts, kept here so that a search does not read the arrays' headers.
+        var count = 0
 
         init(_ contact: Contact, key: SortKey) {
             self.prefixes = [key.high, key.low]
             self.contacts = [contact]
+            self.resample()
         }
 
         init(prefixes: ArraySlice<UInt64>, contacts: ArraySlice<Contact>) {
             self.prefixes = Array(prefixes)
             self.contacts = Array(contacts)
+            self.resample()
+        }
+
+        /// Takes the samples and count again after the contacts changed.
+        mutating func resample() {
+            self.count = self.contacts.count
+            let capacity = self.samples.count / 2
+            self.sampleCount = min(capacity, (self.count + Self.sampleStride - 1) / Self.sampleStride)
+            for sample in 0..<self.sampleCount {
+                self.samples[2 * sample] = self.prefixes[2 * sample * Self.sampleStride]
+                self.samples[2 * sample + 1] = self.prefixes[2 * sample * Self.sampleStride + 1]
+            }
         }
 
         /// The key of the contact at `slot`.
@@ -46,26 +72,43 @@ public struct ContactIndex: Sendable {
         mutating func insert(_ contact: Contact, key: SortKey, at slot: Int) {
             self.prefixes.insert(contentsOf: [key.high, key.low], at: 2 * slot)
             self.contacts.insert(contact, at: slot)
+            self.resample()
         }
 
         @discardableResult
         mutating func remove(at slot: Int) -> Contact {
             self.prefixes.removeSubrange((2 * slot)..<(2 * slot + 2))
-            return self.contacts.remove(at: slot)
+            let removed = self.contacts.remove(at: slot)
+            self.resample()
+            return removed
         }
 
         mutating func removeSubrange(from slot: Int) {
             self.prefixes.removeSubrange((2 * slot)...)
             self.contacts.removeSubrange(slot...)
+            self.resample()
         }
 
         /// The first slot of the page at `page` whose contact's id does not sort before `key`,
         /// and whether that contact's id is `key`'s. Through the pointer the page's arrays are
         /// borrowed in place (a `Page` value would retain both).
         static func search(_ page: UnsafePointer<Page>, for key: SortKey) -> (slot: Int, found: Bool) {
-            page.pointee.prefixes.withUnsafeBufferPointer { prefixes in
-                var first = 0
-                var last = prefixes.count / 2
+            // The stretch the answer is in, from the samples: a sample whose prefix sorts before
+            // the key's has the answer after it, one whose prefix sorts after has it at or before.
+            var first = 0
+            var last = page.pointee.count
+            let samples = page.pointee.sampleCount
+            for sample in 0..<samples {
+                let high = page.pointee.samples[2 * sample]
+                let low = page.pointee.samples[2 * sample + 1]
+                if high < key.high || (high == key.high && low < key.low) {
+                    first = sample * Self.sampleStride + 1
+                } else if high != key.high || low != key.low {
+                    last = sample * Self.sampleStride
+                    break
+                }
+            }
+            return page.pointee.prefixes.withUnsafeBufferPointer { prefixes in
                 while first < last {
                     let middle = (first + last) / 2
                     let high = prefixes[2 * middle]

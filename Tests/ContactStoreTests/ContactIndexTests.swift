@@ -34,6 +34,42 @@ struct ContactIndexTests {
         for id in expected { #expect(index[id]?.externalId == id) }
     }
 
+    /// Full pages of ids whose first 16 bytes are the same (a search cannot tell them apart by
+    /// prefix, so its first narrowing sees equal prefixes), mixed with ids that differ early:
+    /// inserts, removals and lookups of present and absent ids agree with a set, and the walk
+    /// stays in bytewise order.
+    @Test func findsIdsThatShareTheirFirstSixteenBytes() {
+        let shared = "customer-0000000"  // 16 bytes
+        var index = ContactIndex()
+        var expected: Set<String> = []
+        var generator = SystemRandomNumberGenerator()
+        func randomID() -> String {
+            let number = generator.next() % 2000
+            return generator.next() % 3 == 0 ? "c\(number)" : shared + String(number)
+        }
+        for _ in 0..<8000 {
+            let id = randomID()
+            switch generator.next() % 5 {
+            case 0:
+                #expect((index.remove(id) != nil) == (expected.remove(id) != nil))
+            case 1:
+                #expect((index[id]?.externalId == id) == expected.contains(id))
+            default:
+                index.put(self.contact(id))
+                expected.insert(id)
+            }
+        }
+        #expect(index.count == expected.count)
+        var walked: [String] = []
+        index.forEach { walked.append($0.externalId) }
+        #expect(walked == expected.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) })
+        for number in 0..<2000 {
+            for id in ["c\(number)", shared + String(number)] {
+                #expect((index[id]?.externalId == id) == expected.contains(id))
+            }
+        }
+    }
+
     /// Paging with the last id as the position returns every contact exactly once.
     @Test func pagesEveryContactOnce() {
         var index = ContactIndex()
