@@ -13,6 +13,14 @@ struct ContactIndexTests {
         )
     }
 
+    /// The index holds exactly `expected`, walked in bytewise order.
+    private func expectWalk(of index: ContactIndex, is expected: Set<String>) {
+        #expect(index.count == expected.count)
+        var walked: [String] = []
+        index.forEach { walked.append($0.externalId) }
+        #expect(walked == expected.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) })
+    }
+
     /// Random inserts and removals keep every contact findable and the walk in bytewise order.
     @Test func keepsBytewiseOrderAcrossPages() {
         var index = ContactIndex()
@@ -27,10 +35,7 @@ struct ContactIndexTests {
                 expected.insert(id)
             }
         }
-        #expect(index.count == expected.count)
-        var walked: [String] = []
-        index.forEach { walked.append($0.externalId) }
-        #expect(walked == expected.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) })
+        self.expectWalk(of: index, is: expected)
         for id in expected { #expect(index[id]?.externalId == id) }
     }
 
@@ -59,10 +64,7 @@ struct ContactIndexTests {
                 expected.insert(id)
             }
         }
-        #expect(index.count == expected.count)
-        var walked: [String] = []
-        index.forEach { walked.append($0.externalId) }
-        #expect(walked == expected.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) })
+        self.expectWalk(of: index, is: expected)
         for number in 0..<2000 {
             for id in ["c\(number)", shared + String(number)] {
                 #expect((index[id]?.externalId == id) == expected.contains(id))
