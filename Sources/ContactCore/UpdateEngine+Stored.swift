@@ -372,14 +372,12 @@ enum StoredProfile {
     @inline(__always)
     private static func skipString(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Int? {
         var position = start + 1
-        while position < bytes.count {
-            switch bytes[position] {
-            case UInt8(ascii: "\\"): position += 2
-            case UInt8(ascii: "\""): return position + 1
-            default: position += 1
-            }
+        while true {
+            position = ByteScan.quoteOrBackslash(in: bytes, from: position)
+            guard position < bytes.count else { return nil }
+            if bytes[position] == UInt8(ascii: "\"") { return position + 1 }
+            position += 2
         }
-        return nil
     }
 
     /// Appends the compact text of `profile` (the engine's result on a scanned profile), copying

@@ -1,0 +1,70 @@
+import SeededRandom
+import Testing
+
+@testable import ContactCore
+
+struct ByteScanTests {
+    /// The index a byte-by-byte scan gives: the first `"` or `\` at or after `start`, or the count.
+    private static func naive(_ bytes: [UInt8], from start: Int) -> Int {
+        var index = start
+        while index < bytes.count, bytes[index] != UInt8(ascii: "\""), bytes[index] != UInt8(ascii: "\\") {
+            index += 1
+        }
+        return index
+    }
+
+    private static func scan(_ bytes: [UInt8], from start: Int) -> Int {
+        bytes.withUnsafeBufferPointer { ByteScan.quoteOrBackslash(in: $0, from: start) }
+    }
+
+    /// A quote or a backslash is found at every offset within and across words, after bytes that
+    /// differ from it by one bit or sit next to it (`!`, `#`, `[`, `]`, 0xA2, 0xDC) and after bytes
+    /// with the high bit set; none at all gives the count.
+    @Test(arguments: [UInt8(ascii: "\""), UInt8(ascii: "\\")])
+    func findsTheMarkAtEveryOffset(mark: UInt8) {
+        let fillers: [UInt8] = [
+            UInt8(ascii: "a"), UInt8(ascii: "!"), UInt8(ascii: "#"), UInt8(ascii: "["),
+            UInt8(ascii: "]"), 0xA2, 0xDC, 0xFF, 0x00, 0x01,
+        ]
+        for filler in fillers {
+            for length in 0...40 {
+                let plain = [UInt8](repeating: filler, count: length)
+                for start in 0...length {
+                    #expect(Self.scan(plain, from: start) == length)
+                }
+                for position in 0..<length {
+                    var bytes = plain
+                    bytes[position] = mark
+                    for start in [0, position / 2, position, min(position + 1, length)] {
+                        #expect(Self.scan(bytes, from: start) == Self.naive(bytes, from: start))
+                    }
+                }
+            }
+        }
+    }
+
+    /// Random text with quotes, backslashes and bytes of every value, scanned from every start,
+    /// gives what a byte-by-byte scan gives: a borrow after a match never hides an earlier one.
+    @Test func agreesWithAByteByByteScan() {
+        var random = SplitMix64(seed: 0xB7_5CA4)
+        for _ in 0..<2_000 {
+            let length = Int(random.next() % 48)
+            let bytes = (0..<length).map { _ -> UInt8 in
+                switch random.next() % 8 {
+                case 0: return UInt8(ascii: "\"")
+                case 1: return UInt8(ascii: "\\")
+                case 2: return UInt8(ascii: "\"") ^ 1
+                default: return UInt8(truncatingIfNeeded: random.next())
+                }
+            }
+            for start in 0...length {
+                #expect(Self.scan(bytes, from: start) == Self.naive(bytes, from: start))
+            }
+        }
+    }
+
+    /// An empty buffer, with no storage at all, gives 0.
+    @Test func emptyBuffer() {
+        #expect(ByteScan.quoteOrBackslash(in: UnsafeBufferPointer(start: nil, count: 0), from: 0) == 0)
+    }
+}
