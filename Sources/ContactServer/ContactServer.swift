@@ -50,16 +50,19 @@ public final class ContactServer: Service {
             .bind(NIOBSDSocket.Handle(socket.descriptor)) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let connection = ClientConnection(channel: channel, configuration: configuration)
+                    let inbox = LineInbox(channel: channel)
                     try channel.pipeline.syncOperations.addHandler(
                         ByteToMessageHandler(
                             LineFrameDecoder(maxLineBytes: maxLineBytes, isStopping: { connection.isShuttingDown })
                         )
                     )
+                    // The lines stop in the inbox: the async channel below only writes replies.
+                    try channel.pipeline.syncOperations.addHandler(inbox.makeHandler())
                     let asyncChannel = try NIOAsyncChannel<LineFrame, ByteBuffer>(
                         wrappingChannelSynchronously: channel,
                         configuration: .init(backPressureStrategy: .init(lowWatermark: 2, highWatermark: 8))
                     )
-                    return ServedConnection(channel: asyncChannel, connection: connection)
+                    return ServedConnection(channel: asyncChannel, connection: connection, inbox: inbox)
                 }
             }
         self.logger.info("accepting connections", metadata: ["socket": "\(socket.ownedPath ?? "(socket-activated)")"])
@@ -89,7 +92,7 @@ public final class ContactServer: Service {
     /// Runs one connection: a reader that runs its requests in order and a writer that sends the
     /// replies in the same order, both reporting to its ``ClientConnection``.
     private func serve(_ served: ServedConnection) async {
-        let (asyncChannel, connection) = (served.channel, served.connection)
+        let (asyncChannel, connection, inbox) = (served.channel, served.connection, served.inbox)
         guard self.connections.admit(connection, limit: self.configuration.maxConnections) else {
             let refusal = ResponseWriter.failure(
                 .serviceUnavailable,
@@ -109,7 +112,7 @@ public final class ContactServer: Service {
         connection.start()
         let dispatcher = self.dispatcher
         do {
-            try await asyncChannel.executeThenClose { inbound, outbound in
+            try await asyncChannel.executeThenClose { _, outbound in
                 try await withThrowingDiscardingTaskGroup { group in
                     group.addTask {
                         do {
@@ -120,7 +123,7 @@ public final class ContactServer: Service {
                     }
                     var keyCache = Dispatcher.KeyCache()
                     do {
-                        for try await frame in inbound {
+                        while let frame = try await inbox.next() {
                             await connection.answer(await dispatcher.dispatch(frame, keyCache: &keyCache))
                         }
                     } catch {
@@ -162,8 +165,10 @@ public final class ContactServer: Service {
 
 /// A connection as the listener hands it over: the NIO channel and its state.
 struct ServedConnection: Sendable {
-    /// The channel's async view.
+    /// The channel's async view (its writer; its lines go to ``inbox``).
     var channel: NIOAsyncChannel<LineFrame, ByteBuffer>
     /// The connection's state machine and reply queue.
     var connection: ClientConnection
+    /// The lines read and not yet handled.
+    var inbox: LineInbox
 }
