@@ -4,7 +4,7 @@ import Synchronization
 
 /// The request lines a connection has read and its reader task has not taken yet, in order.
 ///
-/// Its handler (``handler``) sits in the channel after the line decoder: it keeps every line and
+/// Its handler (``makeHandler()``) sits in the channel after the line decoder: it keeps every line and
 /// holds the channel's reads while ``highWatermark`` lines wait; ``next()`` gives them to the
 /// reader and lets reads go on once fewer than ``lowWatermark`` wait. It does what NIO's async
 /// inbound stream did for the connection, with one lock and no state machine of its own per line.
@@ -106,7 +106,7 @@ final class LineInbox: Sendable {
 
     /// Keeps the lines the decoder delivers in the inbox (they go no further) and holds reads
     /// while the inbox is full.
-    final class Handler: ChannelDuplexHandler, RemovableChannelHandler {
+    final class Handler: ChannelDuplexHandler {
         typealias InboundIn = LineFrame
         typealias OutboundIn = Never
 
