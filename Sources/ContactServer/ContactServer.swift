@@ -56,12 +56,9 @@ public final class ContactServer: Service {
                             LineFrameDecoder(maxLineBytes: maxLineBytes, isStopping: { connection.isShuttingDown })
                         )
                     )
-                    // The lines stop in the inbox: the async channel below only writes replies.
+                    // The lines stop in the inbox (which bounds them): the async channel only writes replies.
                     try channel.pipeline.syncOperations.addHandler(inbox.makeHandler())
-                    let asyncChannel = try NIOAsyncChannel<LineFrame, ByteBuffer>(
-                        wrappingChannelSynchronously: channel,
-                        configuration: .init(backPressureStrategy: .init(lowWatermark: 2, highWatermark: 8))
-                    )
+                    let asyncChannel = try NIOAsyncChannel<Never, ByteBuffer>(wrappingChannelSynchronously: channel)
                     return ServedConnection(channel: asyncChannel, connection: connection, inbox: inbox)
                 }
             }
@@ -165,8 +162,8 @@ public final class ContactServer: Service {
 
 /// A connection as the listener hands it over: the NIO channel and its state.
 struct ServedConnection: Sendable {
-    /// The channel's async view (its writer; its lines go to ``inbox``).
-    var channel: NIOAsyncChannel<LineFrame, ByteBuffer>
+    /// The channel's async view, for its writer: its lines go to ``inbox``.
+    var channel: NIOAsyncChannel<Never, ByteBuffer>
     /// The connection's state machine and reply queue.
     var connection: ClientConnection
     /// The lines read and not yet handled.
