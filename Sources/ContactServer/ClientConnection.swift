@@ -31,11 +31,16 @@ final class ClientConnection: Sendable {
 
     /// The socket.
     let channel: any Channel
+    /// Flushes the replies written at once with the other replies of the loop's turn.
+    private let flusher: ReplyFlusher
     private let inner: Mutex<Inner>
 
-    /// A connection on `channel` with the limits and shutdown grace of `configuration`.
-    init(channel: any Channel, configuration: ServerConfiguration) {
+    /// A connection on `channel` with the limits and shutdown grace of `configuration`; the
+    /// replies it writes at once are flushed by `flusher`, which serves the channel's loop.
+    init(channel: any Channel, configuration: ServerConfiguration, flusher: ReplyFlusher) {
+        precondition(flusher.loop === channel.eventLoop, "a connection's flusher serves its channel's loop")
         self.channel = channel
+        self.flusher = flusher
         self.inner = Mutex(
             Inner(
                 machine: ConnectionStateMachine(
@@ -83,7 +88,8 @@ final class ClientConnection: Sendable {
     }
 
     /// Hands `reply`'s text (and the newline) to the channel when it needs no waiting, nothing is
-    /// queued before it and the writer waits for work; the write's completion reports it written.
+    /// queued before it and the writer waits for work, to be flushed at the end of the loop's turn
+    /// (``ReplyFlusher``); the write's completion reports it written.
     /// The text is made only then: a reply left to the writer is completed by it.
     ///
     /// Only on the channel's event loop: there a write reaches the channel before the call
@@ -108,7 +114,7 @@ final class ClientConnection: Sendable {
             case .failure: self.writeFailed()
             }
         }
-        self.channel.writeAndFlush(buffer, promise: promise)
+        self.flusher.write(buffer, to: self.channel, promise: promise)
         return after == .waitForWriter ? .writtenMustWait : .written
     }
 

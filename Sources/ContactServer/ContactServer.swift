@@ -45,11 +45,24 @@ public final class ContactServer: Service {
         defer { socket.removeOwnedPath() }
         let maxLineBytes = self.configuration.limits.maxLineBytes
         let configuration = self.configuration
+        // One flusher and one executor per loop: a connection's tasks run on the loop of its
+        // channel, and its replies leave with the others of the loop's turn.
+        var flushers: [ObjectIdentifier: ReplyFlusher] = [:]
+        var executors: [ObjectIdentifier: EventLoopTaskExecutor] = [:]
+        for loop in self.group.makeIterator() {
+            flushers[ObjectIdentifier(loop)] = ReplyFlusher(loop: loop)
+            executors[ObjectIdentifier(loop)] = EventLoopTaskExecutor(loop: loop)
+        }
+        let loopFlushers = flushers
         let serverChannel = try await ServerBootstrap(group: self.group)
             .childChannelOption(.allowRemoteHalfClosure, value: true)
             .bind(NIOBSDSocket.Handle(socket.descriptor)) { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    let connection = ClientConnection(channel: channel, configuration: configuration)
+                    let connection = ClientConnection(
+                        channel: channel,
+                        configuration: configuration,
+                        flusher: loopFlushers[ObjectIdentifier(channel.eventLoop)]!
+                    )
                     let inbox = LineInbox(channel: channel)
                     try channel.pipeline.syncOperations.addHandler(
                         ByteToMessageHandler(
@@ -65,11 +78,6 @@ public final class ContactServer: Service {
         self.logger.info("accepting connections", metadata: ["socket": "\(socket.ownedPath ?? "(socket-activated)")"])
         self.onReady()
         let connections = self.connections
-        // One executor per loop: a connection's tasks run on the loop of its channel.
-        var executors: [ObjectIdentifier: EventLoopTaskExecutor] = [:]
-        for loop in self.group.makeIterator() {
-            executors[ObjectIdentifier(loop)] = EventLoopTaskExecutor(loop: loop)
-        }
         try await withGracefulShutdownHandler {
             try await withThrowingDiscardingTaskGroup { group in
                 try await serverChannel.executeThenClose { inbound in

@@ -16,7 +16,11 @@ import Testing
         let channel = EmbeddedChannel()
         try channel.connect(to: SocketAddress(unixDomainSocketPath: "/tmp/contactd-test.sock")).wait()
         let configuration = ServerConfiguration(maxRepliesInFlight: replies, shutdownGrace: grace)
-        let connection = ClientConnection(channel: channel, configuration: configuration)
+        let connection = ClientConnection(
+            channel: channel,
+            configuration: configuration,
+            flusher: ReplyFlusher(loop: channel.eventLoop)
+        )
         connection.start()
         return (connection, channel)
     }
@@ -111,13 +115,17 @@ import Testing
         return text
     }
 
-    /// A reply that needs no waiting goes to the channel at once when the writer is idle: the
-    /// writer is not woken, and once the channel has written it the connection may close.
+    /// A reply that needs no waiting goes to the channel at once when the writer is idle, and
+    /// leaves when the loop's turn ends: the writer is not woken, and once the channel has
+    /// written it the connection may close.
     @Test func readyReplyIsWrittenAtOnceWhenTheWriterIsIdle() async throws {
         let (connection, channel) = try self.connection()
         let writer = await self.idleWriter(connection)
         await connection.answer(.ready(Array("one".utf8)))
         await connection.answer(.ready(Array("two".utf8)))
+        // Handed to the channel at once; flushed when the loop's turn ends.
+        #expect(try self.sent(channel) == "")
+        channel.embeddedEventLoop.run()
         #expect(try self.sent(channel) == "one\ntwo\n")
         #expect(connection.writerIsIdle)
         connection.inputEnded()
@@ -157,7 +165,11 @@ import Testing
         let held = HeldWrites()
         try await channel.pipeline.addHandler(held, position: .first)
         let configuration = ServerConfiguration(maxRepliesInFlight: 1, shutdownGrace: .seconds(10))
-        let connection = ClientConnection(channel: channel, configuration: configuration)
+        let connection = ClientConnection(
+            channel: channel,
+            configuration: configuration,
+            flusher: ReplyFlusher(loop: channel.eventLoop)
+        )
         connection.start()
         let writer = await self.idleWriter(connection)
         let answered = Mutex(false)
