@@ -44,6 +44,10 @@ public final class Journal: ChangeLog {
     public let pendingLimit: Int
     /// How often a degraded journal tries to write and sync again.
     public static let retryInterval: Duration = .milliseconds(500)
+    /// Mode `always`: how long (nanoseconds) appended records wait for a task to wait for one of
+    /// them before the writer writes and syncs them all the same (a request whose reply no one
+    /// awaits, as when its client closed).
+    let unwaitedHold: UInt64
     let operations: JournalFileOperations
     /// Where the writer thread reports failures and recoveries.
     let logger: Logger
@@ -149,8 +153,11 @@ public final class Journal: ChangeLog {
         lastSequence: UInt64,
         operations: JournalFileOperations = .system,
         pendingLimit: Int = 64 << 20,
+        unwaitedHold: Duration = .milliseconds(2),
         logger: Logger = Logger(label: "contactd.storage")
     ) {
+        let hold = unwaitedHold.components
+        self.unwaitedHold = UInt64(hold.seconds) * 1_000_000_000 + UInt64(hold.attoseconds / 1_000_000_000)
         self.logger = logger
         self.directory = directory
         self.shard = shard
@@ -187,7 +194,9 @@ public final class Journal: ChangeLog {
     /// In modes `no` and `everysec`, when neither the writer thread nor another appender is
     /// writing, the caller writes what is queued itself (one write(), no fsync) before returning,
     /// so its record is durable as the mode defines it without waking the thread; otherwise the
-    /// thread is woken and writes it. In mode `always` it never blocks on I/O.
+    /// thread is woken and writes it. In mode `always` it never blocks on I/O and does not wake the
+    /// thread: the first task that waits for a record does (``waitUntilDurable(_:)``), so that the
+    /// records of every request a loop turn ran share one fdatasync, as they wait together.
     public func append(_ changes: ChangeSet, expectedLosses: Int?) throws(StoreError) -> UInt64 {
         let body = Self.encodeBody(changes)
         let length = body.count + 8
@@ -201,7 +210,7 @@ public final class Journal: ChangeLog {
         // in between changes the codec, so the lock re-prepares with the new one (rare).
         let codec = self.state.withLock { $0.codec }
         let prepared = codec.prepare(body, trailerBytes: 8)
-        let (ticket, wake) = try self.state.withLock { state throws(StoreError) -> (UInt64, Bool) in
+        let ticket = try self.state.withLock { state throws(StoreError) -> UInt64 in
             if let failure = state.failure { throw failure }
             if let expectedLosses, expectedLosses != state.lost.count {
                 throw StoreError(.notDurable, "journal of shard \(self.shard): earlier records were lost; retry")
@@ -215,16 +224,11 @@ public final class Journal: ChangeLog {
             state.bufferLast = sequence
             state.segmentBytes += size
             state.pendingBytes += size
-            if self.mode != .always { return (state.ticket(sequence), false) }
-            let wake = state.writerSleeping
-            state.writerSleeping = false
-            return (state.ticket(sequence), wake)
+            return state.ticket(sequence)
         }
         if self.mode != .always {
             let written = self.writer.withLockIfAvailable { writer in writer?.writeInline() ?? false }
             if written != true { self.wakeWriter() }
-        } else if wake {
-            self.wakeup.signal()
         }
         return ticket
     }
@@ -239,18 +243,20 @@ public final class Journal: ChangeLog {
     }
 
     /// Returns once record `ticket` is durable; throws ``StoreError/Code/notDurable`` when it was
-    /// lost or the journal closed before it was durable.
+    /// lost or the journal closed before it was durable. Wakes the writer thread when it sleeps.
     public func waitUntilDurable(_ ticket: UInt64) async throws(StoreError) {
         if let immediate = self.state.withLock({ self.outcome(of: ticket, in: $0) }) {
             return try immediate.get()
         }
         let result: Result<Void, StoreError> = await withCheckedContinuation { continuation in
-            let immediate = self.state.withLock { state -> Result<Void, StoreError>? in
-                if let outcome = self.outcome(of: ticket, in: state) { return outcome }
+            let (immediate, wake) = self.state.withLock { state -> (Result<Void, StoreError>?, Bool) in
+                if let outcome = self.outcome(of: ticket, in: state) { return (outcome, false) }
                 state.waiters.append(Waiter(ticket: ticket, continuation: continuation))
-                return nil
+                defer { state.writerSleeping = false }
+                return (nil, state.writerSleeping)
             }
             if let immediate { continuation.resume(returning: immediate) }
+            if wake { self.wakeup.signal() }
         }
         try result.get()
     }
@@ -291,12 +297,14 @@ public final class Journal: ChangeLog {
         let full = self.state.withLock { $0.pendingBytes > self.pendingLimit && $0.failure == nil }
         guard full else { return }
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let ready = self.state.withLock { state -> Bool in
-                if state.pendingBytes <= self.pendingLimit || state.failure != nil { return true }
+            let (ready, wake) = self.state.withLock { state -> (Bool, Bool) in
+                if state.pendingBytes <= self.pendingLimit || state.failure != nil { return (true, false) }
                 state.roomWaiters.append(continuation)
-                return false
+                defer { state.writerSleeping = false }
+                return (false, state.writerSleeping)
             }
             if ready { continuation.resume() }
+            if wake { self.wakeup.signal() }
         }
     }
 

@@ -9,7 +9,11 @@ import Synchronization
 /// when a segment rotation falls in between), then, in mode `always`, one fdatasync, and resumes
 /// every waiter whose record is covered. Records appended while the thread writes or syncs wait
 /// for the next turn, so all requests that arrive during one fsync share the next one. In mode
-/// `everysec` the thread also wakes at least once a second to sync written records.
+/// `always` a turn starts once a task waits for a record (or ``Journal/unwaitedHold`` after the first
+/// record no one waits for): a loop turn's requests wait for their records together, after the
+/// turn has run them all, so they share one fdatasync rather than the first of them syncing
+/// alone. In mode `everysec` the thread also wakes at least once a second to sync written
+/// records.
 ///
 /// A failed write or sync degrades the journal: the segment is cut back to its durable length,
 /// the records not yet durable are dropped (their waiters get ``StoreError/Code/notDurable``),
@@ -41,6 +45,8 @@ struct JournalWriter {
     var lastSync: UInt64
     /// The buffer the appenders fill next; swapped with theirs each turn to reuse its storage.
     var spare: [UInt8] = []
+    /// Mode `always`: since when the thread holds appended records that no one waits for yet.
+    var holdingSince: UInt64?
 
     init(journal: Journal, fd: Int32, codec: FrameCodec, segmentStart: UInt64, segmentBytes: Int, written: UInt64) {
         self.journal = journal
@@ -157,6 +163,7 @@ struct JournalWriter {
         let everysecDue: UInt64? =
             self.journal.mode == .everysec && self.written > self.synced ? self.lastSync + 1_000_000_000 : nil
         var presync: [CheckedContinuation<Void, Never>] = []
+        let now = self.journal.mode == .always ? Self.now() : 0
         let step = self.journal.state.withLock { state -> Step in
             state.writerSleeping = false
             presync = state.presyncWaiters
@@ -165,7 +172,21 @@ struct JournalWriter {
                 if state.closing { return .exit }
                 return .heal
             }
+            if self.journal.mode == .always, state.queue.isEmpty, !state.buffer.isEmpty, state.waiters.isEmpty,
+                state.roomWaiters.isEmpty, !state.closing
+            {
+                // Group commit by waiters: the records wait until a task waits for one of them
+                // (it wakes the thread), or at most the journal's `unwaitedHold`.
+                let since = self.holdingSince ?? now
+                self.holdingSince = since
+                let until = since + self.journal.unwaitedHold
+                if now < until {
+                    state.writerSleeping = true
+                    return .sleep(deadline: until)
+                }
+            }
             if !state.queue.isEmpty || !state.buffer.isEmpty {
+                self.holdingSince = nil
                 var queue = state.queue
                 state.queue = []
                 let last = state.bufferLast

@@ -590,6 +590,76 @@ struct JournalTests {
         try await store.close()
     }
 
+    /// A fresh journal of shard 0 in `directory`, mode `always`, counting its fdatasyncs.
+    private func countingJournal(
+        _ directory: TemporaryDirectory,
+        unwaitedHold: Duration
+    ) throws -> (Journal, SyncCount) {
+        try DataDirectory.createDirectory(directory.path)
+        let syncs = SyncCount()
+        let operations = JournalFileOperations(
+            write: JournalFileOperations.system.write,
+            sync: { fd in
+                syncs.count.withLock { $0 += 1 }
+                return JournalFileOperations.system.sync(fd)
+            }
+        )
+        let opened = try JournalSegment.create(directory: directory.path, shard: 0, shards: 1, start: 1)
+        let journal = Journal(
+            directory: directory.path,
+            shard: 0,
+            shards: 1,
+            mode: .always,
+            fd: opened.fd,
+            codec: opened.codec,
+            segmentStart: 1,
+            segmentBytes: opened.bytes,
+            lastSequence: 0,
+            operations: operations,
+            unwaitedHold: unwaitedHold
+        )
+        return (journal, syncs)
+    }
+
+    /// In mode `always` appending does not start a sync: the records wait until a task waits for
+    /// one, and then every record appended so far shares that one fdatasync (the requests of one
+    /// loop turn, whose replies wait after the turn ran them all).
+    @Test func alwaysSyncsOnceForRecordsAppendedBeforeTheFirstWait() async throws {
+        let directory = TemporaryDirectory("wait-sync")
+        defer { directory.remove() }
+        let (journal, syncs) = try self.countingJournal(directory, unwaitedHold: .seconds(600))
+        var tickets: [UInt64] = []
+        for index in 0..<10 {
+            tickets.append(try journal.append(ChangeSet(project: "p", changes: [.delete(externalId: "\(index)")])))
+        }
+        try await Task.sleep(for: .milliseconds(100))
+        #expect(syncs.value == 0)
+        #expect(tickets.allSatisfy { journal.status(of: $0) == .pending })
+        try await journal.waitUntilDurable(tickets[0])
+        #expect(tickets.allSatisfy { journal.status(of: $0) == .durable })
+        for ticket in tickets { try await journal.waitUntilDurable(ticket) }
+        #expect(syncs.value == 1)
+        await journal.close()
+    }
+
+    /// A record no task waits for (its client went away) is still written and synced, once the
+    /// journal's hold has passed.
+    @Test func alwaysSyncsARecordNoOneWaitsForAfterTheHold() async throws {
+        let directory = TemporaryDirectory("unwaited")
+        defer { directory.remove() }
+        let (journal, syncs) = try self.countingJournal(directory, unwaitedHold: .milliseconds(20))
+        let ticket = try journal.append(ChangeSet(project: "p", changes: [.delete(externalId: "x")]))
+        let deadline = ContinuousClock.now + .seconds(10)
+        while journal.status(of: ticket) != .durable, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        #expect(journal.status(of: ticket) == .durable)
+        #expect(syncs.value == 1)
+        await journal.close()
+        let segment = try #require(directory.files("journal").last)
+        #expect(journalFrames(directory.read(segment)).count == 1)
+    }
+
     /// While more bytes than the limit are appended but not yet written, waitForRoom waits; it
     /// returns once the writer has written them.
     @Test func waitForRoomWaitsWhileTheUnwrittenBufferIsOverTheLimit() async throws {
@@ -670,4 +740,10 @@ struct JournalTests {
         #expect(await reopened.project(named: "p").snapshot().contacts.count == 2)
         try await reopened.close()
     }
+}
+
+/// How many fdatasyncs a journal made.
+private final class SyncCount: Sendable {
+    let count = Mutex(0)
+    var value: Int { self.count.withLock { $0 } }
 }
