@@ -604,8 +604,18 @@ struct JournalTests {
                 return JournalFileOperations.system.sync(fd)
             }
         )
+        return (try self.freshJournal(directory, operations: operations, unwaitedHold: unwaitedHold), syncs)
+    }
+
+    /// A journal of shard 0, mode `always`, on a new first segment in `directory` (which exists).
+    private func freshJournal(
+        _ directory: TemporaryDirectory,
+        operations: JournalFileOperations,
+        pendingLimit: Int = 64 << 20,
+        unwaitedHold: Duration = .milliseconds(2)
+    ) throws -> Journal {
         let opened = try JournalSegment.create(directory: directory.path, shard: 0, shards: 1, start: 1)
-        let journal = Journal(
+        return Journal(
             directory: directory.path,
             shard: 0,
             shards: 1,
@@ -616,9 +626,9 @@ struct JournalTests {
             segmentBytes: opened.bytes,
             lastSequence: 0,
             operations: operations,
+            pendingLimit: pendingLimit,
             unwaitedHold: unwaitedHold
         )
-        return (journal, syncs)
     }
 
     /// In mode `always` appending does not start a sync: the records wait until a task waits for
@@ -675,20 +685,7 @@ struct JournalTests {
             },
             sync: JournalFileOperations.system.sync
         )
-        let opened = try JournalSegment.create(directory: directory.path, shard: 0, shards: 1, start: 1)
-        let journal = Journal(
-            directory: directory.path,
-            shard: 0,
-            shards: 1,
-            mode: .always,
-            fd: opened.fd,
-            codec: opened.codec,
-            segmentStart: 1,
-            segmentBytes: opened.bytes,
-            lastSequence: 0,
-            operations: operations,
-            pendingLimit: 1000
-        )
+        let journal = try self.freshJournal(directory, operations: operations, pendingLimit: 1000)
         await journal.waitForRoom()  // empty: returns at once
         let ticket = try journal.append(
             ChangeSet(project: "p", changes: [.delete(externalId: String(repeating: "x", count: 2000))])
