@@ -7,16 +7,16 @@ import NIOCore
 /// another. Flushed one at a time, the first replies of a turn reach their clients while the turn
 /// still runs, their next requests arrive before it ends and are served in the very next turn,
 /// while the turn's last replies arrive too late for it; with clients that wait for each reply,
-/// the connections served first stay first, and the others wait two turns for every request
-/// (measured: 263 to 480 requests per connection in one run of 32, p99 twice the median).
+/// the connections served first stay first, and the others wait for two turns (measured: 263 to
+/// 480 requests per connection in one run of 32, p99 twice the median).
 /// Flushed together at the end of the turn, every reply leaves at once, as a single-threaded
 /// server such as Redis sends its replies before it next waits for input, and every connection
 /// gets one request served per round.
 final class ReplyFlusher: Sendable {
     /// The loop whose channels this flusher serves.
     let loop: any EventLoop
-    /// The channels with replies written and not flushed yet, in the order of their first write
-    /// of the turn; only touched on ``loop``.
+    /// The channels with replies written and not flushed yet, once per write, in write order (a
+    /// second flush of a channel finds nothing left to send); only touched on ``loop``.
     private let pending: NIOLoopBoundBox<[any Channel]>
 
     /// A flusher for the channels of `loop`.
