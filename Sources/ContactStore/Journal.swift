@@ -107,6 +107,13 @@ public final class Journal: ChangeLog {
         /// The ticket of disk sequence `sequence` appended now.
         func ticket(_ sequence: UInt64) -> UInt64 { sequence + self.ticketOffset }
 
+        /// True when the writer sleeps and the caller must signal `wakeup`; from now on the
+        /// writer counts as awake, so one caller signals it.
+        mutating func takeSleepingWriter() -> Bool {
+            defer { self.writerSleeping = false }
+            return self.writerSleeping
+        }
+
         /// What became of `ticket`.
         func status(of ticket: UInt64) -> RecordStatus {
             if self.isLost(ticket) { return .lost }
@@ -235,10 +242,7 @@ public final class Journal: ChangeLog {
 
     /// Wakes the writer thread if it sleeps.
     func wakeWriter() {
-        let wake = self.state.withLock { state in
-            defer { state.writerSleeping = false }
-            return state.writerSleeping
-        }
+        let wake = self.state.withLock { $0.takeSleepingWriter() }
         if wake { self.wakeup.signal() }
     }
 
@@ -252,8 +256,7 @@ public final class Journal: ChangeLog {
             let (immediate, wake) = self.state.withLock { state -> (Result<Void, StoreError>?, Bool) in
                 if let outcome = self.outcome(of: ticket, in: state) { return (outcome, false) }
                 state.waiters.append(Waiter(ticket: ticket, continuation: continuation))
-                defer { state.writerSleeping = false }
-                return (nil, state.writerSleeping)
+                return (nil, state.takeSleepingWriter())
             }
             if let immediate { continuation.resume(returning: immediate) }
             if wake { self.wakeup.signal() }
@@ -300,8 +303,7 @@ public final class Journal: ChangeLog {
             let (ready, wake) = self.state.withLock { state -> (Bool, Bool) in
                 if state.pendingBytes <= self.pendingLimit || state.failure != nil { return (true, false) }
                 state.roomWaiters.append(continuation)
-                defer { state.writerSleeping = false }
-                return (false, state.writerSleeping)
+                return (false, state.takeSleepingWriter())
             }
             if ready { continuation.resume() }
             if wake { self.wakeup.signal() }
@@ -357,8 +359,7 @@ public final class Journal: ChangeLog {
                     // A degraded or closed journal: the rotation below fails at once.
                     if state.failure != nil || state.closing || state.finished { return (false, false) }
                     state.presyncWaiters.append(continuation)
-                    defer { state.writerSleeping = false }
-                    return (true, state.writerSleeping)
+                    return (true, state.takeSleepingWriter())
                 }
                 if !queued { continuation.resume() }
                 if wake { self.wakeup.signal() }
@@ -375,9 +376,7 @@ public final class Journal: ChangeLog {
                 state.queue.append(.rotate(start: state.nextSequence, salt: salt, done: continuation))
                 state.codec = FrameCodec(salt: salt)
                 state.segmentBytes = BinaryFormat.journalHeaderSize
-                let wake = state.writerSleeping
-                state.writerSleeping = false
-                return (nil, wake)
+                return (nil, state.takeSleepingWriter())
             }
             if let failure = outcome.immediate { continuation.resume(returning: .failure(failure)) }
             if outcome.wake { self.wakeup.signal() }
@@ -393,9 +392,7 @@ public final class Journal: ChangeLog {
                 if state.finished { return (true, false) }
                 state.closing = true
                 state.closeWaiters.append(continuation)
-                let wake = state.writerSleeping
-                state.writerSleeping = false
-                return (false, wake)
+                return (false, state.takeSleepingWriter())
             }
             if done { continuation.resume() }
             if wake { self.wakeup.signal() }
