@@ -163,8 +163,7 @@ public final class Journal: ChangeLog {
         unwaitedHold: Duration = .milliseconds(2),
         logger: Logger = Logger(label: "contactd.storage")
     ) {
-        let hold = unwaitedHold.components
-        self.unwaitedHold = UInt64(hold.seconds) * 1_000_000_000 + UInt64(hold.attoseconds / 1_000_000_000)
+        self.unwaitedHold = UInt64(unwaitedHold.nanoseconds)
         self.logger = logger
         self.directory = directory
         self.shard = shard

@@ -103,9 +103,7 @@ struct JournalWriter {
                 Self.syncUnlocked(journal)
                 for waiter in waiters { waiter.resume() }
             case .heal:
-                let interval = Journal.retryInterval.components
-                let nanoseconds = Int(interval.seconds) * 1_000_000_000 + Int(interval.attoseconds / 1_000_000_000)
-                _ = journal.wakeup.wait(timeout: .now() + .nanoseconds(nanoseconds))
+                _ = journal.wakeup.wait(timeout: .now() + .nanoseconds(Int(Journal.retryInterval.nanoseconds)))
                 journal.writer.withLock { $0!.heal() }
             case .exited:
                 return
