@@ -49,7 +49,9 @@ extension UpdateEngine {
         copies.removeAll(keepingCapacity: true)
         // Through the buffer the fields are borrowed, not copied (a copy retains its key and argument).
         let written = update.fields.withUnsafeBufferPointer { fields in
-            self.writeFlat(fields, stored: stored, context: context, into: &scratch, copies: &copies)
+            update.text.withUnsafeBufferPointer { text in
+                self.writeFlat(fields, text: text, stored: stored, context: context, into: &scratch, copies: &copies)
+            }
         }
         guard written else {
             copies.removeAll(keepingCapacity: true)
@@ -98,19 +100,19 @@ extension UpdateEngine {
         }
     }
 
-    /// Writes the value setting field `index` of `fields` writes: its argument, or for
-    /// `$currentDate` the update's instant. The field is borrowed, not copied.
+    /// Writes the value setting `field` writes: its argument, or for `$currentDate` the
+    /// update's instant.
     @inline(__always)
     private static func writeValue(
-        of fields: UnsafeBufferPointer<FlatUpdate.Field>,
-        at index: Int,
+        of field: FlatUpdate.Field,
+        text: UnsafeBufferPointer<UInt8>,
         currentDate: JSON?,
         into out: inout [UInt8]
     ) {
-        if fields[index].operation == .currentDate {
+        if field.operation == .currentDate {
             JSONWriter.write(currentDate ?? .null, into: &out)
         } else {
-            JSONWriter.write(fields[index].argument, into: &out)
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: text[field.argument]))
         }
     }
 
@@ -118,6 +120,7 @@ extension UpdateEngine {
     /// names are copied, the others written as their fields say, and missing members added.
     private static func writeFlat(
         _ fields: UnsafeBufferPointer<FlatUpdate.Field>,
+        text: UnsafeBufferPointer<UInt8>,
         stored: UnsafeBufferPointer<UInt8>,
         context: UpdateContext,
         into out: inout [UInt8],
@@ -141,18 +144,18 @@ extension UpdateEngine {
                 guard position < count, stored[position] == UInt8(ascii: "\"") else { return false }
                 position += 1
                 let nameStart = position
-                while position < count, stored[position] != UInt8(ascii: "\"") {
-                    if stored[position] == UInt8(ascii: "\\") { return false }
-                    position += 1
-                }
-                guard position + 1 < count, stored[position + 1] == UInt8(ascii: ":") else { return false }
-                let name = UnsafeBufferPointer(rebasing: stored[nameStart..<position])
+                position = ByteScan.quoteOrBackslash(in: stored, from: position)
+                guard position + 1 < count, stored[position] == UInt8(ascii: "\""),
+                    stored[position + 1] == UInt8(ascii: ":")
+                else { return false }
+                // The name with its quotes, as the fields keep theirs.
+                let name = UnsafeBufferPointer(rebasing: stored[(nameStart - 1)...position])
                 let valueStart = position + 2
                 guard let valueEnd = StoredProfile.skipValue(stored, from: valueStart), valueEnd < count else {
                     return false
                 }
                 position = valueEnd
-                let index = Self.flatField(named: name, in: fields)
+                let index = Self.flatField(named: name, in: fields, text: text)
                 if let index { found |= 1 << UInt32(index) }
                 switch index.flatMap({ Self.effect(of: fields[$0].operation, context: context) }) {
                 case nil:
@@ -163,15 +166,10 @@ extension UpdateEngine {
                     break
                 case .inc?:
                     guard let index,
-                        let current = try? JSONParser.parse(
-                            UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: stored[valueStart..<valueEnd]))
-                        ),
-                        current.isNumber,
-                        let sum = try? self.arithmetic(
-                            .inc,
-                            current: current,
-                            argument: fields[index].argument,
-                            path: UpdatePath(fields[index].key)
+                        let sum = Self.increment(
+                            UnsafeBufferPointer(rebasing: stored[valueStart..<valueEnd]),
+                            by: fields[index],
+                            text: text
                         )
                     else { return false }
                     if wrote { out.append(UInt8(ascii: ",")) }
@@ -183,14 +181,14 @@ extension UpdateEngine {
                     if wrote { out.append(UInt8(ascii: ",")) }
                     Self.copy(memberStart..<(valueEnd - 1), of: stored, into: &out, copies: &copies)
                     if valueEnd - valueStart > 2 { out.append(UInt8(ascii: ",")) }
-                    JSONWriter.write(fields[index].argument, into: &out)
+                    out.append(contentsOf: UnsafeBufferPointer(rebasing: text[fields[index].argument]))
                     out.append(UInt8(ascii: "]"))
                     wrote = true
                 case .some:
                     guard let index else { return false }
                     if wrote { out.append(UInt8(ascii: ",")) }
                     Self.copy(memberStart..<valueStart, of: stored, into: &out, copies: &copies)
-                    Self.writeValue(of: fields, at: index, currentDate: currentDate, into: &out)
+                    Self.writeValue(of: fields[index], text: text, currentDate: currentDate, into: &out)
                     wrote = true
                 }
                 if stored[position] == UInt8(ascii: "}") {
@@ -206,14 +204,14 @@ extension UpdateEngine {
             guard let operation = Self.effect(of: fields[index].operation, context: context), operation != .unset
             else { continue }
             if wrote { out.append(UInt8(ascii: ",")) }
-            JSONWriter.writeString(fields[index].key, into: &out)
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: text[fields[index].name]))
             out.append(UInt8(ascii: ":"))
             if operation == .push {
                 out.append(UInt8(ascii: "["))
-                JSONWriter.write(fields[index].argument, into: &out)
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: text[fields[index].argument]))
                 out.append(UInt8(ascii: "]"))
             } else {
-                Self.writeValue(of: fields, at: index, currentDate: currentDate, into: &out)
+                Self.writeValue(of: fields[index], text: text, currentDate: currentDate, into: &out)
             }
             wrote = true
         }
@@ -221,22 +219,52 @@ extension UpdateEngine {
         return out.count <= context.maxProfileBytes
     }
 
-    /// The index of the field whose key has the bytes of `name`.
+    /// The index of the field whose quoted name has the bytes of `name` (quotes included).
     @inline(__always)
     private static func flatField(
         named name: UnsafeBufferPointer<UInt8>,
-        in fields: UnsafeBufferPointer<FlatUpdate.Field>
+        in fields: UnsafeBufferPointer<FlatUpdate.Field>,
+        text: UnsafeBufferPointer<UInt8>
     ) -> Int? {
-        for index in fields.indices {
-            let key = fields[index].key.utf8
-            guard key.count == name.count else { continue }
-            let same =
-                key.withContiguousStorageIfAvailable { bytes in
-                    for offset in 0..<bytes.count where bytes[offset] != name[offset] { return false }
-                    return true
-                } ?? key.elementsEqual(name)
-            if same { return index }
-        }
+        for index in fields.indices where FlatUpdate.equal(text, fields[index].name, name) { return index }
         return nil
+    }
+
+    /// The stored number `current` (its compact text) plus the argument of the `$inc` `field`,
+    /// or nil when `current` is not a number or the sum fails (the general path then reports it).
+    private static func increment(
+        _ current: UnsafeBufferPointer<UInt8>,
+        by field: FlatUpdate.Field,
+        text: UnsafeBufferPointer<UInt8>
+    ) -> JSON? {
+        if let right = field.integer, let left = Self.integer(current) {
+            let (sum, overflow) = left.addingReportingOverflow(right)
+            return overflow ? nil : .int(sum)
+        }
+        guard let number = try? JSONParser.parse(UnsafeRawBufferPointer(current)), number.isNumber,
+            let argument = try? JSONParser.parse(
+                UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: text[field.argument]))
+            )
+        else { return nil }
+        // The path names the member only in an error message, and an error declines.
+        return try? self.arithmetic(.inc, current: number, argument: argument, path: UpdatePath(""))
+    }
+
+    /// The integer whose compact text is `bytes` when it has 1 to 18 digits (so that it cannot
+    /// overflow), else nil.
+    @inline(__always)
+    private static func integer(_ bytes: UnsafeBufferPointer<UInt8>) -> Int64? {
+        guard !bytes.isEmpty else { return nil }
+        let negative = bytes[0] == UInt8(ascii: "-")
+        let first = negative ? 1 : 0
+        let digits = bytes.count - first
+        guard digits > 0, digits <= 18 else { return nil }
+        var value: Int64 = 0
+        for index in first..<bytes.count {
+            let digit = bytes[index] &- UInt8(ascii: "0")
+            guard digit < 10 else { return nil }
+            value = value * 10 + Int64(digit)
+        }
+        return negative ? -value : value
     }
 }

@@ -56,17 +56,17 @@ public struct UpsertLine: Sendable {
     private struct Scanner {
         let bytes: UnsafeBufferPointer<UInt8>
         var position = 0
-        /// Member names met so far in the line (their bytes in it) and their strings.
-        private var knownKeys: [(bytes: UnsafeBufferPointer<UInt8>, string: String)] = []
+        /// The text the updates' fields point into: a copy of the line (a name or a plain
+        /// argument is its bytes there), then the compact text of every other argument.
+        private var text: [UInt8]
         /// The fields of every entry's update so far, in line order.
         private var fields: [FlatUpdate.Field] = []
         /// The member names of the entry's update so far (their bytes in the line), to find a
         /// name given twice without comparing strings; kept from entry to entry for its storage.
         private var entryKeys: [UnsafeBufferPointer<UInt8>] = []
-        /// The most names ``keyString(_:)`` remembers: a batch of seed updates names 5.
-        private static let maximumKnownKeys = 16
         init(_ bytes: UnsafeBufferPointer<UInt8>) {
             self.bytes = bytes
+            self.text = Array(bytes)
         }
 
         mutating func request(maxBatch: Int) -> UpsertLine? {
@@ -146,7 +146,11 @@ public struct UpsertLine: Sendable {
                 guard self.take(UInt8(ascii: ",")) else { return nil }
             }
             return scanned.map { entry in
-                .valid(id: entry.id, operators: .flat(FlatUpdate(fields: self.fields[entry.fields])), createdAt: nil)
+                .valid(
+                    id: entry.id,
+                    operators: .flat(FlatUpdate(fields: self.fields[entry.fields], text: self.text)),
+                    createdAt: nil
+                )
             }
         }
 
@@ -194,15 +198,21 @@ public struct UpsertLine: Sendable {
                 guard self.take(UInt8(ascii: "{")) else { return nil }
                 // An empty operator object (`"$set":{}`) is declined: the flat form would not keep it.
                 while true {
+                    self.skipWhitespace()
+                    let nameStart = self.position
                     guard let key = self.memberName(), FlatUpdate.isMemberName(key),
                         self.fields.count - start < FlatUpdate.maximumFields,
                         !self.entryNames(contain: key),
-                        let argument = self.argument(),
-                        operation != .unset || !Self.isContainer(argument)
+                        let argument = self.argument(of: operation, key: key)
                     else { return nil }
-                    let memberName = self.keyString(key)
-                    guard FlatUpdate.accepts(operation, memberName: memberName, argument: argument) else { return nil }
-                    self.fields.append(FlatUpdate.Field(operation: operation, key: memberName, argument: argument))
+                    self.fields.append(
+                        FlatUpdate.Field(
+                            operation: operation,
+                            name: nameStart..<(nameStart + key.count + 2),
+                            argument: argument.text,
+                            integer: argument.integer
+                        )
+                    )
                     self.entryKeys.append(key)
                     guard let more = self.nextMember() else { return nil }
                     if !more { break }
@@ -213,24 +223,47 @@ public struct UpsertLine: Sendable {
             return start..<self.fields.count
         }
 
-        /// An operator's argument: any JSON value, checked by the strict parser, nesting at most
-        /// ``maximumArgumentDepth`` levels.
-        private mutating func argument() -> JSON? {
-            // The common arguments, a plain string or a small integer, without the parser.
-            if let text = self.simpleString() {
-                return .string(String(decoding: text, as: UTF8.self))
-            }
-            if let number = self.smallInteger() { return .int(number) }
+        /// The argument of `operation` on member `key`: any JSON value, checked by the strict
+        /// parser, nesting at most ``maximumArgumentDepth`` levels, that passes the operator's
+        /// checks. Its compact text's place in ``text``, and its value when it is an integer.
+        private mutating func argument(
+            of operation: UpdateOperator,
+            key: UnsafeBufferPointer<UInt8>
+        ) -> (text: Range<Int>, integer: Int64?)? {
+            // The common arguments, a plain string or a small integer: their bytes in the line
+            // are their compact text, and they pass every check of the operators that take them.
             let start = self.position
+            if self.simpleString() != nil {
+                guard FlatUpdate.acceptsScalar(operation, isString: true) else { return nil }
+                return (start..<self.position, nil)
+            }
+            if let number = self.smallInteger() {
+                guard FlatUpdate.acceptsScalar(operation, isString: false) else { return nil }
+                if number == 0, self.bytes[start] == UInt8(ascii: "-") {
+                    // `-0` is the integer 0, written `0`.
+                    return (self.append(.int(0)), 0)
+                }
+                return (start..<self.position, number)
+            }
             guard let end = StoredProfile.skipValue(self.bytes, from: start) else { return nil }
             guard
                 let value = try? JSONParser.parse(
                     UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: self.bytes[start..<end]))
                 ),
-                Self.depth(of: value, limit: UpsertLine.maximumArgumentDepth) <= UpsertLine.maximumArgumentDepth
+                Self.depth(of: value, limit: UpsertLine.maximumArgumentDepth) <= UpsertLine.maximumArgumentDepth,
+                operation != .unset || !Self.isContainer(value),
+                FlatUpdate.accepts(operation, memberName: String(decoding: key, as: UTF8.self), argument: value)
             else { return nil }
             self.position = end
-            return value
+            let integer: Int64? = if case .int(let number) = value { number } else { nil }
+            return (self.append(value), integer)
+        }
+
+        /// Appends the compact text of `value` to ``text``; where it went.
+        private mutating func append(_ value: JSON) -> Range<Int> {
+            let start = self.text.count
+            JSONWriter.write(value, into: &self.text)
+            return start..<self.text.count
         }
 
         /// An integer of 1 to 18 digits, optionally negative, without a leading zero (other than
@@ -332,18 +365,6 @@ public struct UpsertLine: Sendable {
                 default: return
                 }
             }
-        }
-
-        /// The string of a member name, made once per line for each distinct name: the entries
-        /// of a batch mostly name the same members.
-        private mutating func keyString(_ key: UnsafeBufferPointer<UInt8>) -> String {
-            // By index: a `for` over the array would retain its storage on every call.
-            for index in self.knownKeys.indices where Self.equal(self.knownKeys[index].bytes, key) {
-                return self.knownKeys[index].string
-            }
-            let string = String(decoding: key, as: UTF8.self)
-            if self.knownKeys.count < Self.maximumKnownKeys { self.knownKeys.append((key, string)) }
-            return string
         }
 
         /// True when the entry's update already names `key`.

@@ -58,8 +58,8 @@ struct UpsertLineTests {
     /// An argument, now and then nested deep.
     private static func argument(_ random: inout SplitMix64) -> String {
         switch random.next(below: 10) {
-        case 0: return #"[1,"a"]"#
-        case 1: return #"{"x":1,"y":[true,null]}"#
+        case 0: return Self.pick(&random, [#"[1,"a"]"#, #"[ 1 , "a" ]"#])
+        case 1: return Self.pick(&random, [#"{"x":1,"y":[true,null]}"#, #"{ "x" : 1.50 , "y" : [ true ] }"#])
         case 2: return #"{"$bad":1}"#
         case 3:
             return Self.pick(
@@ -162,6 +162,41 @@ struct UpsertLineTests {
         #expect(taken > 500)
         #expect(takenWithKey > 50)
         #expect(declinedFailures > 1_500)
+    }
+
+    /// Each update taken applies to a stored profile as the same update decoded the general
+    /// way does, byte for byte: names and arguments are copied from the line as compact text.
+    @Test func takenUpdatesWriteTheGeneralWaysBytes() {
+        let profiles = [
+            #"{"id":"u1"}"#,
+            #"{"id":"u1","a":1,"tags":["x"],"n":2.5,"b":"s"}"#,
+            #"{"id":"u1","b":[],"a":"text","n":-7,"tags":7}"#,
+        ].map { Array($0.utf8) }
+        let context = UpdateContext(isInsert: false, externalId: "u1", now: Timestamp(milliseconds: 1_704_164_645_678))
+        var random = SplitMix64(seed: 0x0051_4E12)
+        var compared = 0
+        for _ in 0..<30_000 {
+            let line = Self.line(&random)
+            guard let fast = Self.fast(line), case .upsert(let upsert)? = Self.general(line)?.request else { continue }
+            for (general, taken) in zip(upsert.entries, fast.request.entries) {
+                guard case .valid(_, let operators, _) = general, case .valid(_, let update, _) = taken else {
+                    continue
+                }
+                for stored in profiles {
+                    var scratch: [UInt8] = []
+                    let expected = try? UpdateEngine.apply(
+                        operators,
+                        toStored: stored,
+                        context: context,
+                        scratch: &scratch
+                    )
+                    let bytes = try? UpdateEngine.apply(update, toStored: stored, context: context, scratch: &scratch)
+                    #expect(bytes == expected, "\(String(decoding: line, as: UTF8.self))")
+                    if expected != nil { compared += 1 }
+                }
+            }
+        }
+        #expect(compared > 1_000)
     }
 
     @Test func theClientsSeedLineIsTaken() throws {
