@@ -25,6 +25,34 @@ enum ByteScan {
         return index
     }
 
+    /// The index of the first byte of `bytes` at or after `start` that a plain string cannot
+    /// hold, or `bytes.count`: a `"`, a `\`, a control byte (below 0x20), DEL or a byte of a
+    /// multi-byte character (0x7F and up). The end of a string of printable ASCII without escapes.
+    @inline(__always)
+    static func plainStringEnd(in bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Int {
+        var index = start
+        let count = bytes.count
+        if let base = bytes.baseAddress {
+            let raw = UnsafeRawPointer(base)
+            while index + 8 <= count {
+                let word = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: index, as: UInt64.self))
+                // Below 0x20: exact up to the lowest such byte, like `equal`; 0x80 and up: the high bit.
+                let control = (word &- Self.ones &* 0x20) & ~word & Self.highs
+                let found =
+                    Self.equal(word, UInt8(ascii: "\"")) | Self.equal(word, UInt8(ascii: "\\"))
+                    | Self.equal(word, 0x7F) | control | (word & Self.highs)
+                if found != 0 { return index + found.trailingZeroBitCount / 8 }
+                index += 8
+            }
+        }
+        while index < count {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte < 0x20 || byte >= 0x7F { break }
+            index += 1
+        }
+        return index
+    }
+
     /// The bytes of `word` that equal `byte`, as their high bits. Exact up to the lowest such
     /// byte; a bit above it may be set wrongly (a borrow), which a search for the first never reads.
     @inline(__always)

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 // MARK: - Updating top-level members of a stored profile in one pass over its bytes
 
 extension UpdateEngine {
@@ -45,20 +51,41 @@ extension UpdateEngine {
         scratch: inout [UInt8],
         copies: inout [Int]
     ) -> [UInt8]? {
-        scratch.removeAll(keepingCapacity: scratch.capacity <= Self.scratchLimit)
         copies.removeAll(keepingCapacity: true)
-        // Through the buffer the fields are borrowed, not copied (a copy retains its key and argument).
+        // The most the pass writes: the stored bytes, and per field its name, its argument and
+        // room for a sum, an instant and punctuation.
+        var bound = stored.count
+        for field in update.fields { bound += field.name.count + field.argument.count + Self.fieldRoom }
+        // The scratch buffer's count is its room: the pass writes into it in place.
+        if scratch.count < bound { scratch = [UInt8](repeating: 0, count: max(bound, 1024)) }
+        defer { if scratch.count > Self.scratchLimit { scratch = [] } }
+        // Through the buffer the fields are borrowed, not copied.
         let written = update.fields.withUnsafeBufferPointer { fields in
             update.text.withUnsafeBufferPointer { text in
-                self.writeFlat(fields, text: text, stored: stored, context: context, into: &scratch, copies: &copies)
+                scratch.withUnsafeMutableBufferPointer { room -> [UInt8]? in
+                    guard let base = room.baseAddress else { return nil }
+                    var out = ByteCursor(base)
+                    guard
+                        self.writeFlat(
+                            fields,
+                            text: text,
+                            stored: stored,
+                            context: context,
+                            into: &out,
+                            copies: &copies
+                        )
+                    else { return nil }
+                    return Array(out.written)
+                }
             }
         }
-        guard written else {
-            copies.removeAll(keepingCapacity: true)
-            return nil
-        }
-        return scratch.withUnsafeBufferPointer { Array($0) }
+        if written == nil { copies.removeAll(keepingCapacity: true) }
+        return written
     }
+
+    /// The room a field may take in the result besides its name and argument: a sum or an
+    /// instant instead of the argument, a comma, a colon, brackets.
+    private static let fieldRoom = 48
 
     /// Appends `stored[range]` to `out` and records the run in `copies`, merged into the run
     /// before it when the bytes between the two are the same in `stored` and in `out`.
@@ -66,11 +93,11 @@ extension UpdateEngine {
     private static func copy(
         _ range: Range<Int>,
         of stored: UnsafeBufferPointer<UInt8>,
-        into out: inout [UInt8],
+        into out: inout ByteCursor,
         copies: inout [Int]
     ) {
         let resultStart = out.count
-        out.append(contentsOf: UnsafeBufferPointer(rebasing: stored[range]))
+        out.append(UnsafeBufferPointer(rebasing: stored[range]))
         let last = copies.count - 3
         if last >= 0 {
             let resultEnd = copies[last] + copies[last + 2]
@@ -78,7 +105,7 @@ extension UpdateEngine {
             let gap = resultStart - resultEnd
             // Up to 64 bytes: a `$set` to the value a member has is then copied too.
             if gap >= 0, gap <= 64, range.lowerBound - storedEnd == gap,
-                (0..<gap).allSatisfy({ out[resultEnd + $0] == stored[storedEnd + $0] })
+                gap == 0 || memcmp(out.base + resultEnd, stored.baseAddress! + storedEnd, gap) == 0
             {
                 copies[last + 2] += gap + range.count
                 return
@@ -101,38 +128,40 @@ extension UpdateEngine {
     }
 
     /// Writes the value setting `field` writes: its argument, or for `$currentDate` the
-    /// update's instant.
+    /// update's instant (its compact text).
     @inline(__always)
     private static func writeValue(
         of field: FlatUpdate.Field,
         text: UnsafeBufferPointer<UInt8>,
-        currentDate: JSON?,
-        into out: inout [UInt8]
+        currentDate: [UInt8],
+        into out: inout ByteCursor
     ) {
         if field.operation == .currentDate {
-            JSONWriter.write(currentDate ?? .null, into: &out)
+            out.append(currentDate)
         } else {
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: text[field.argument]))
+            out.append(UnsafeBufferPointer(rebasing: text[field.argument]))
         }
     }
 
     /// The pass over `stored` for ``applyFlat(_:toStored:context:scratch:)``: members no field
     /// names are copied, the others written as their fields say, and missing members added.
+    /// `out` has room for everything it may write.
     private static func writeFlat(
         _ fields: UnsafeBufferPointer<FlatUpdate.Field>,
         text: UnsafeBufferPointer<UInt8>,
         stored: UnsafeBufferPointer<UInt8>,
         context: UpdateContext,
-        into out: inout [UInt8],
+        into out: inout ByteCursor,
         copies: inout [Int]
     ) -> Bool {
         let count = stored.count
         guard count >= 2, stored[0] == UInt8(ascii: "{") else { return false }
-        let currentDate: JSON? =
-            fields.indices.contains { fields[$0].operation == .currentDate } ? .string(context.now.iso8601) : nil
+        var currentDate: [UInt8] = []
+        if fields.indices.contains(where: { fields[$0].operation == .currentDate }) {
+            JSONWriter.write(.string(context.now.iso8601), into: &currentDate)
+        }
         /// Bit i: the stored profile has the member field i names.
         var found: UInt32 = 0
-        out.reserveCapacity(count + 64)
         Self.copy(0..<1, of: stored, into: &out, copies: &copies)
         var wrote = false
         var position = 1
@@ -174,14 +203,18 @@ extension UpdateEngine {
                     else { return false }
                     if wrote { out.append(UInt8(ascii: ",")) }
                     Self.copy(memberStart..<valueStart, of: stored, into: &out, copies: &copies)
-                    JSONWriter.write(sum, into: &out)
+                    if case .int(let number) = sum {
+                        out.appendInteger(number)
+                    } else {
+                        out.append(JSONWriter.serialize(sum))
+                    }
                     wrote = true
                 case .push?:
                     guard let index, stored[valueStart] == UInt8(ascii: "[") else { return false }
                     if wrote { out.append(UInt8(ascii: ",")) }
                     Self.copy(memberStart..<(valueEnd - 1), of: stored, into: &out, copies: &copies)
                     if valueEnd - valueStart > 2 { out.append(UInt8(ascii: ",")) }
-                    out.append(contentsOf: UnsafeBufferPointer(rebasing: text[fields[index].argument]))
+                    out.append(UnsafeBufferPointer(rebasing: text[fields[index].argument]))
                     out.append(UInt8(ascii: "]"))
                     wrote = true
                 case .some:
@@ -204,11 +237,11 @@ extension UpdateEngine {
             guard let operation = Self.effect(of: fields[index].operation, context: context), operation != .unset
             else { continue }
             if wrote { out.append(UInt8(ascii: ",")) }
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: text[fields[index].name]))
+            out.append(UnsafeBufferPointer(rebasing: text[fields[index].name]))
             out.append(UInt8(ascii: ":"))
             if operation == .push {
                 out.append(UInt8(ascii: "["))
-                out.append(contentsOf: UnsafeBufferPointer(rebasing: text[fields[index].argument]))
+                out.append(UnsafeBufferPointer(rebasing: text[fields[index].argument]))
                 out.append(UInt8(ascii: "]"))
             } else {
                 Self.writeValue(of: fields[index], text: text, currentDate: currentDate, into: &out)

@@ -52,7 +52,9 @@ extension UpdateEngine {
         parsingBelow: Int = UpdateEngine.storedScanMinimumBytes,
         scratch: inout [UInt8]
     ) throws(UpdateError) -> [UInt8]? {
+        // Room for the runs of a seed update at once: growing one at a time costs four allocations.
         var copies: [Int] = []
+        copies.reserveCapacity(16)
         return try self.apply(
             operators,
             toStored: stored,

@@ -339,17 +339,10 @@ public struct UpsertLine: Sendable {
                 return nil
             }
             let start = self.position + 1
-            var index = start
-            while index < self.bytes.count {
-                let byte = self.bytes[index]
-                if byte == UInt8(ascii: "\"") {
-                    self.position = index + 1
-                    return UnsafeBufferPointer(rebasing: self.bytes[start..<index])
-                }
-                if byte == UInt8(ascii: "\\") || byte < 0x20 || byte >= 0x7F { return nil }
-                index += 1
-            }
-            return nil
+            let end = ByteScan.plainStringEnd(in: self.bytes, from: start)
+            guard end < self.bytes.count, self.bytes[end] == UInt8(ascii: "\"") else { return nil }
+            self.position = end + 1
+            return UnsafeBufferPointer(rebasing: self.bytes[start..<end])
         }
 
         private mutating func take(_ byte: UInt8) -> Bool {

@@ -334,7 +334,8 @@ public struct ProjectState: Sendable {
                             operators,
                             toStored: initial,
                             context: updateContext,
-                            scratch: &scratch
+                            scratch: &scratch,
+                            copies: &copies
                         ) {
                             serialized = inserted
                         } else {

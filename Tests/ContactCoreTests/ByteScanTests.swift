@@ -66,5 +66,62 @@ struct ByteScanTests {
     /// An empty buffer, with no storage at all, gives 0.
     @Test func emptyBuffer() {
         #expect(ByteScan.quoteOrBackslash(in: UnsafeBufferPointer(start: nil, count: 0), from: 0) == 0)
+        #expect(ByteScan.plainStringEnd(in: UnsafeBufferPointer(start: nil, count: 0), from: 0) == 0)
+    }
+
+    /// The index a byte-by-byte scan gives for the end of a plain string: the first byte that is
+    /// not printable ASCII other than `"` and `\`.
+    private static func naivePlainEnd(_ bytes: [UInt8], from start: Int) -> Int {
+        var index = start
+        while index < bytes.count, (0x20..<0x7F).contains(bytes[index]), bytes[index] != UInt8(ascii: "\""),
+            bytes[index] != UInt8(ascii: "\\")
+        {
+            index += 1
+        }
+        return index
+    }
+
+    private static func plainEnd(_ bytes: [UInt8], from start: Int) -> Int {
+        bytes.withUnsafeBufferPointer { ByteScan.plainStringEnd(in: $0, from: start) }
+    }
+
+    /// Each byte that ends a plain string is found at every offset within and across words, after
+    /// printable bytes next to it in value; printable text alone runs to the count.
+    @Test(arguments: [UInt8(ascii: "\""), UInt8(ascii: "\\"), 0x00, 0x1F, 0x0A, 0x7F, 0x80, 0xC3, 0xFF])
+    func findsTheEndOfAPlainStringAtEveryOffset(mark: UInt8) {
+        let fillers: [UInt8] = [UInt8(ascii: "a"), UInt8(ascii: " "), UInt8(ascii: "!"), UInt8(ascii: "#"), 0x7E, 0x5D]
+        for filler in fillers {
+            for length in 0...40 {
+                let plain = [UInt8](repeating: filler, count: length)
+                #expect(Self.plainEnd(plain, from: 0) == length)
+                for position in 0..<length {
+                    var bytes = plain
+                    bytes[position] = mark
+                    for start in [0, position / 2, position, min(position + 1, length)] {
+                        #expect(Self.plainEnd(bytes, from: start) == Self.naivePlainEnd(bytes, from: start))
+                    }
+                }
+            }
+        }
+    }
+
+    /// Random bytes of every value, scanned from every start, give what a byte-by-byte scan
+    /// gives: a borrow after a control byte never hides an earlier end.
+    @Test func plainStringEndAgreesWithAByteByByteScan() {
+        var random = SplitMix64(seed: 0xB7_5CA5)
+        for _ in 0..<2_000 {
+            let length = Int(random.next() % 48)
+            let bytes = (0..<length).map { _ -> UInt8 in
+                switch random.next() % 8 {
+                case 0: return UInt8(0x20 + random.next() % 0x5F)
+                case 1: return UInt8(random.next() % 0x21)
+                case 2, 3: return UInt8(ascii: "a")
+                default: return UInt8(truncatingIfNeeded: random.next())
+                }
+            }
+            for start in 0...length {
+                #expect(Self.plainEnd(bytes, from: start) == Self.naivePlainEnd(bytes, from: start))
+            }
+        }
     }
 }

@@ -21,7 +21,8 @@ public enum CoreWorkload {
 
     /// A whole `contacts.upsert` line decoded as the server does (``UpsertLine`` when it takes the
     /// line, else envelope and method fields), then each entry applied to its stored profile and
-    /// written. Returns the bytes written.
+    /// written, telling the runs it copied as the store asks (for its journal record). Returns the
+    /// bytes written.
     @inline(never)
     public static func batch(
         line: [UInt8],
@@ -42,7 +43,9 @@ public enum CoreWorkload {
             throw WorkloadFailure("\(request.entries.count) entries for \(profiles.count) profiles")
         }
         var written = 0
+        // Kept from entry to entry, as the store keeps them through a request.
         var scratch: [UInt8] = []
+        var copies: [Int] = []
         for (index, entry) in request.entries.enumerated() {
             guard case .valid(let id, let operators, _) = entry else {
                 throw WorkloadFailure("entry \(index) is invalid")
@@ -58,7 +61,8 @@ public enum CoreWorkload {
                     operators,
                     toStored: profiles[index],
                     context: context,
-                    scratch: &scratch
+                    scratch: &scratch,
+                    copies: &copies
                 )
             else { throw WorkloadFailure("the stored profile is not the engine's compact text") }
             output.append(contentsOf: serialized)
