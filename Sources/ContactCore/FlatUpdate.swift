@@ -39,6 +39,8 @@ public struct FlatUpdate: Sendable {
     /// The flat form of `operators`, or nil when it is not a flat update (or a check fails).
     init?(_ operators: JSONObject) {
         self.fields.reserveCapacity(operators.count)
+        // Room for a seed update's text at once: growing it append by append costs an allocation each time.
+        self.text.reserveCapacity(256)
         for member in operators.members {
             guard let operation = UpdateOperator(name: member.key), case .object(let object) = member.value else {
                 return nil

@@ -57,7 +57,7 @@ extension UpdateEngine {
         var bound = stored.count
         for field in update.fields { bound += field.name.count + field.argument.count + Self.fieldRoom }
         // The scratch buffer's count is its room: the pass writes into it in place.
-        if scratch.count < bound { scratch = [UInt8](repeating: 0, count: max(bound, 1024)) }
+        if scratch.count < bound { scratch = [UInt8](repeating: 0, count: max(bound, 2 * scratch.count)) }
         defer { if scratch.count > Self.scratchLimit { scratch = [] } }
         // Through the buffer the fields are borrowed, not copied.
         let written = update.fields.withUnsafeBufferPointer { fields in

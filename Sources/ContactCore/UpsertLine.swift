@@ -136,8 +136,11 @@ public struct UpsertLine: Sendable {
             // Every entry's fields go into one array; the entries get their slices of it once it
             // is complete (a slice taken earlier would make the next append copy the array).
             var scanned: [(id: String, fields: Range<Int>)] = []
-            scanned.reserveCapacity(maxBatch)
-            self.fields.reserveCapacity(maxBatch * 5)
+            // Room for the entries the line can hold (an entry takes at least 30 bytes: `{"id":"",
+            // "profile":{}}`), so that a line of one entry does not reserve a whole batch's.
+            let room = min(maxBatch, self.bytes.count / 30 + 1)
+            scanned.reserveCapacity(room)
+            self.fields.reserveCapacity(room * 5)
             while true {
                 guard scanned.count < maxBatch, let entry = self.entry() else { return nil }
                 scanned.append(entry)

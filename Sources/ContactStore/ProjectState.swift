@@ -288,7 +288,9 @@ public struct ProjectState: Sendable {
         updated.reserveCapacity(entries.count)
         var changes = Changes(capacity: entries.count)
         var scratch: [UInt8] = []
+        // Room for the runs of a seed update at once: growing one at a time costs four allocations.
         var copies: [Int] = []
+        copies.reserveCapacity(16)
         for (index, entry) in entries.enumerated() {
             switch entry {
             case .invalid(let id, let error):

@@ -46,6 +46,7 @@ public enum CoreWorkload {
         // Kept from entry to entry, as the store keeps them through a request.
         var scratch: [UInt8] = []
         var copies: [Int] = []
+        copies.reserveCapacity(16)
         for (index, entry) in request.entries.enumerated() {
             guard case .valid(let id, let operators, _) = entry else {
                 throw WorkloadFailure("entry \(index) is invalid")

@@ -9,6 +9,13 @@ public enum Fixtures {
             .utf8
     )
 
+    /// A whole `contacts.upsert` request line (without its newline) of the seed entry alone: one
+    /// seed contact as a client sends it to the server.
+    public static let seedLine: [UInt8] = Array(
+        (#"{"method":"contacts.upsert","apiKey":"bench-api-key-0123456789","requestId":7,"contacts":["#
+            + String(decoding: seedEntry, as: UTF8.self) + "]}").utf8
+    )
+
     /// The stored profile of contact `123`, as the store keeps it (compact JSON).
     public static let seedProfile: [UInt8] = Array(
         #"{"id":"123","firstName":"Justin","lastName":"Bieber","email":"justin.bieber@yopmail.com","tags":["customer"],"totalOrders":1}"#

@@ -12,7 +12,7 @@
 // ratio is printed too, taken group by group so that both sides of it saw the same noise.
 //
 // Usage: core-ratio [--groups G] [--rounds N] [--round-ms MS] [--check]
-//        core-ratio --profile seed|batch|foundation-seed [--iterations N]
+//        core-ratio --profile seed|seed-line|batch|foundation-seed [--iterations N]
 //   --check    exit 1 when a target of the issue is missed (under 2 µs per seed contact, and at least
 //              10x faster than JSONSerialization); without it the verdict is only printed.
 //   --profile  runs one workload a fixed number of times (default 10000) and nothing else, untimed,
@@ -44,7 +44,7 @@ while let argument = arguments.popFirst() {
             Data(
                 """
                 usage: core-ratio [--groups G] [--rounds N] [--round-ms MS] [--check]
-                       core-ratio --profile seed|batch|foundation-seed [--iterations N]
+                       core-ratio --profile seed|seed-line|batch|foundation-seed [--iterations N]
 
                 """.utf8
             )
@@ -68,6 +68,9 @@ let seedStoredProfile = try CoreWorkload.parseProfile(Fixtures.seedProfile)
 
 let coreSeed = Workload(name: "ContactCore  seed contact", contacts: 1) { output in
     try CoreWorkload.seedContact(entry: Fixtures.seedEntry, profile: Fixtures.seedProfile, output: &output)
+}
+let coreSeedLine = Workload(name: "ContactCore  seed contact, one-entry line", contacts: 1) { output in
+    try CoreWorkload.batch(line: Fixtures.seedLine, profiles: [Fixtures.seedProfile], output: &output)
 }
 let coreBatch = Workload(name: "ContactCore  50-contact batch", contacts: Fixtures.batchSize) { output in
     try CoreWorkload.batch(line: Fixtures.batchLine, profiles: Fixtures.batchProfiles, output: &output)
@@ -132,7 +135,8 @@ func storedPathWorkloads(_ label: String, _ profile: [UInt8]) -> [Workload] {
 }
 let workloads =
     [
-        coreSeed, coreBatch, foundationSeed, foundationBatch, stepEntry, stepProfile, stepApply, stepStored,
+        coreSeed, coreBatch, foundationSeed, foundationBatch, coreSeedLine, stepEntry, stepProfile, stepApply,
+        stepStored,
     ] + storedPathWorkloads("20-tag", midProfile) + storedPathWorkloads("1000-tag", longProfile)
 
 // MARK: - The outputs are right before anything is timed
@@ -163,6 +167,11 @@ do {
         fail("ContactCore wrote \(String(decoding: output, as: UTF8.self)) for the seed contact")
     }
     output = []
+    _ = try coreSeedLine.run(&output)
+    guard output == Fixtures.seedResult else {
+        fail("ContactCore wrote \(String(decoding: output, as: UTF8.self)) for the seed contact's line")
+    }
+    output = []
     _ = try foundationSeed.run(&output)
     guard sameJSON(output, Fixtures.seedResult) else {
         fail("the JSONSerialization baseline wrote \(String(decoding: output, as: UTF8.self))")
@@ -186,9 +195,10 @@ if let profile {
     let chosen: Workload
     switch profile {
     case "seed": chosen = coreSeed
+    case "seed-line": chosen = coreSeedLine
     case "batch": chosen = coreBatch
     case "foundation-seed": chosen = foundationSeed
-    default: fail("--profile takes seed, batch or foundation-seed, not \(profile)")
+    default: fail("--profile takes seed, seed-line, batch or foundation-seed, not \(profile)")
     }
     var output: [UInt8] = []
     output.reserveCapacity(64 << 10)
