@@ -67,6 +67,7 @@ public struct UpsertLine: Sendable {
         init(_ bytes: UnsafeBufferPointer<UInt8>) {
             self.bytes = bytes
             self.text = Array(bytes)
+            self.entryKeys.reserveCapacity(FlatUpdate.maximumFields)
         }
 
         mutating func request(maxBatch: Int) -> UpsertLine? {
