@@ -10,19 +10,12 @@ enum ByteScan {
     /// The index of the first `"` or `\` of `bytes` at or after `start`, or `bytes.count`.
     @inline(__always)
     static func quoteOrBackslash(in bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Int {
-        var index = start
-        let count = bytes.count
-        if let base = bytes.baseAddress {
-            let raw = UnsafeRawPointer(base)
-            while index + 8 <= count {
-                let word = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: index, as: UInt64.self))
-                let found = Self.equal(word, UInt8(ascii: "\"")) | Self.equal(word, UInt8(ascii: "\\"))
-                if found != 0 { return index + found.trailingZeroBitCount / 8 }
-                index += 8
-            }
-        }
-        while index < count, bytes[index] != UInt8(ascii: "\""), bytes[index] != UInt8(ascii: "\\") { index += 1 }
-        return index
+        Self.firstStop(
+            in: bytes,
+            from: start,
+            inWord: { Self.equal($0, UInt8(ascii: "\"")) | Self.equal($0, UInt8(ascii: "\\")) },
+            isStop: { $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }
+        )
     }
 
     /// The index of the first byte of `bytes` at or after `start` that a plain string cannot
@@ -30,26 +23,40 @@ enum ByteScan {
     /// multi-byte character (0x7F and up). The end of a string of printable ASCII without escapes.
     @inline(__always)
     static func plainStringEnd(in bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Int {
+        Self.firstStop(
+            in: bytes,
+            from: start,
+            inWord: { word in
+                // Below 0x20: exact up to the lowest such byte, like `equal`; 0x80 and up: the high bit.
+                let control = (word &- Self.ones &* 0x20) & ~word & Self.highs
+                return Self.equal(word, UInt8(ascii: "\"")) | Self.equal(word, UInt8(ascii: "\\"))
+                    | Self.equal(word, 0x7F) | control | (word & Self.highs)
+            },
+            isStop: { $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || $0 < 0x20 || $0 >= 0x7F }
+        )
+    }
+
+    /// The index of the first byte at or after `start` that `isStop` accepts, or `bytes.count`:
+    /// whole words while eight bytes remain (`inWord` marks a word's stops by their high bits,
+    /// exact up to the lowest), then byte by byte.
+    @inline(__always)
+    private static func firstStop(
+        in bytes: UnsafeBufferPointer<UInt8>,
+        from start: Int,
+        inWord: (UInt64) -> UInt64,
+        isStop: (UInt8) -> Bool
+    ) -> Int {
         var index = start
         let count = bytes.count
         if let base = bytes.baseAddress {
             let raw = UnsafeRawPointer(base)
             while index + 8 <= count {
-                let word = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: index, as: UInt64.self))
-                // Below 0x20: exact up to the lowest such byte, like `equal`; 0x80 and up: the high bit.
-                let control = (word &- Self.ones &* 0x20) & ~word & Self.highs
-                let found =
-                    Self.equal(word, UInt8(ascii: "\"")) | Self.equal(word, UInt8(ascii: "\\"))
-                    | Self.equal(word, 0x7F) | control | (word & Self.highs)
+                let found = inWord(UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: index, as: UInt64.self)))
                 if found != 0 { return index + found.trailingZeroBitCount / 8 }
                 index += 8
             }
         }
-        while index < count {
-            let byte = bytes[index]
-            if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte < 0x20 || byte >= 0x7F { break }
-            index += 1
-        }
+        while index < count, !isStop(bytes[index]) { index += 1 }
         return index
     }
 

@@ -26,21 +26,7 @@ struct ByteScanTests {
             UInt8(ascii: "a"), UInt8(ascii: "!"), UInt8(ascii: "#"), UInt8(ascii: "["),
             UInt8(ascii: "]"), 0xA2, 0xDC, 0xFF, 0x00, 0x01,
         ]
-        for filler in fillers {
-            for length in 0...40 {
-                let plain = [UInt8](repeating: filler, count: length)
-                for start in 0...length {
-                    #expect(Self.scan(plain, from: start) == length)
-                }
-                for position in 0..<length {
-                    var bytes = plain
-                    bytes[position] = mark
-                    for start in [0, position / 2, position, min(position + 1, length)] {
-                        #expect(Self.scan(bytes, from: start) == Self.naive(bytes, from: start))
-                    }
-                }
-            }
-        }
+        Self.expectStopFoundAtEveryOffset(mark: mark, fillers: fillers, scan: Self.scan, naive: Self.naive)
     }
 
     /// Random text with quotes, backslashes and bytes of every value, scanned from every start,
@@ -90,19 +76,7 @@ struct ByteScanTests {
     @Test(arguments: [UInt8(ascii: "\""), UInt8(ascii: "\\"), 0x00, 0x1F, 0x0A, 0x7F, 0x80, 0xC3, 0xFF])
     func findsTheEndOfAPlainStringAtEveryOffset(mark: UInt8) {
         let fillers: [UInt8] = [UInt8(ascii: "a"), UInt8(ascii: " "), UInt8(ascii: "!"), UInt8(ascii: "#"), 0x7E, 0x5D]
-        for filler in fillers {
-            for length in 0...40 {
-                let plain = [UInt8](repeating: filler, count: length)
-                #expect(Self.plainEnd(plain, from: 0) == length)
-                for position in 0..<length {
-                    var bytes = plain
-                    bytes[position] = mark
-                    for start in [0, position / 2, position, min(position + 1, length)] {
-                        #expect(Self.plainEnd(bytes, from: start) == Self.naivePlainEnd(bytes, from: start))
-                    }
-                }
-            }
-        }
+        Self.expectStopFoundAtEveryOffset(mark: mark, fillers: fillers, scan: Self.plainEnd, naive: Self.naivePlainEnd)
     }
 
     /// Random bytes of every value, scanned from every start, give what a byte-by-byte scan
@@ -121,6 +95,32 @@ struct ByteScanTests {
             }
             for start in 0...length {
                 #expect(Self.plainEnd(bytes, from: start) == Self.naivePlainEnd(bytes, from: start))
+            }
+        }
+    }
+
+    /// For text of `filler` bytes of every length up to 40, with `mark` put at every offset: `scan`
+    /// gives what `naive` gives from starts before, at and after the mark; `filler` alone runs to
+    /// the count from every start.
+    private static func expectStopFoundAtEveryOffset(
+        mark: UInt8,
+        fillers: [UInt8],
+        scan: ([UInt8], Int) -> Int,
+        naive: ([UInt8], Int) -> Int
+    ) {
+        for filler in fillers {
+            for length in 0...40 {
+                let plain = [UInt8](repeating: filler, count: length)
+                for start in 0...length {
+                    #expect(scan(plain, start) == length)
+                }
+                for position in 0..<length {
+                    var bytes = plain
+                    bytes[position] = mark
+                    for start in [0, position / 2, position, min(position + 1, length)] {
+                        #expect(scan(bytes, start) == naive(bytes, start))
+                    }
+                }
             }
         }
     }
