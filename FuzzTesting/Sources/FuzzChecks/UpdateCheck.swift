@@ -14,7 +14,9 @@ import Glibc
 /// Checks: nothing traps; a failed entry has a message and leaves the profile unchanged; a
 /// succeeded entry's profile is within the size and depth limits, keeps `id`, and its
 /// serialized text is the writer's text of the profile and parses back to it; one apply's CPU
-/// time stays under ``budget(forBytes:)``.
+/// time stays under ``budget(forBytes:)``; the server's fast ways agree with it
+/// (``UpdatePathsCheck``: the line as ``UpsertLine`` reads it, the update applied to the
+/// stored profile's text).
 public enum UpdateCheck {
     /// The CPU time one apply may take, for `bytes` of request and stored profile: generous
     /// (debug build, AddressSanitizer, a busy machine), so that only work that grows much
@@ -33,9 +35,15 @@ public enum UpdateCheck {
             guard !error.message.isEmpty, error.status != .ok else {
                 throw FuzzFailure("a refusal without message or with status 200: \(error)")
             }
+            _ = try UpdatePathsCheck.fastOperators(input, envelope: nil, upsert: nil)
             return
         }
-        guard case .upsert(let upsert) = request else { return }
+        guard case .upsert(let upsert) = request else {
+            _ = try UpdatePathsCheck.fastOperators(input, envelope: envelope, upsert: nil)
+            return
+        }
+        var fast = try UpdatePathsCheck.fastOperators(input, envelope: envelope, upsert: upsert)
+        if fast == nil { fast = try UpdatePathsCheck.fastOperatorsWithoutCheckMembers(envelope, upsert: upsert) }
 
         var limit = 65_536
         if case .int(let value)? = envelope.object["_limit"], (64...65_536).contains(value) {
@@ -74,6 +82,22 @@ public enum UpdateCheck {
             }
             guard JSONWriter.serialize(.object(profile)) == before else {
                 throw FuzzFailure("entry \(index): apply changed the caller's profile")
+            }
+            try UpdatePathsCheck.expectSameOutcome(
+                operators,
+                toStored: before,
+                context: context,
+                expected: result,
+                label: "entry \(index)"
+            )
+            if let fast {
+                try UpdatePathsCheck.expectSameOutcome(
+                    fast[index],
+                    toStored: before,
+                    context: context,
+                    expected: result,
+                    label: "entry \(index) as UpsertLine read it"
+                )
             }
             switch result {
             case .failure(let error):
