@@ -7,14 +7,14 @@ import Testing
 
 @testable import ContactServer
 
-/// A connection's reply queue and shutdown driven by its state machine, on an embedded channel.
+/// A connection's reply queue and shutdown driven by its state machine, on a testing channel (thread-safe: the connection's tasks run on other threads).
 @Suite struct ClientConnectionTests {
     private func connection(
         replies: Int = 8,
         grace: Duration = .seconds(10)
-    ) throws -> (ClientConnection, EmbeddedChannel) {
-        let channel = EmbeddedChannel()
-        try channel.connect(to: SocketAddress(unixDomainSocketPath: "/tmp/contactd-test.sock")).wait()
+    ) async throws -> (ClientConnection, NIOAsyncTestingChannel) {
+        let channel = NIOAsyncTestingChannel()
+        try await channel.connect(to: SocketAddress(unixDomainSocketPath: "/tmp/contactd-test.sock"))
         let configuration = ServerConfiguration(maxRepliesInFlight: replies, shutdownGrace: grace)
         let connection = ClientConnection(
             channel: channel,
@@ -29,7 +29,7 @@ import Testing
     /// input and the last reply written, the writer ends, but the channel stays open: replies handed to it may not be in the socket yet, and the server's
     /// writer closes it once they are (closing it here dropped them).
     @Test func repliesInOrderThenCloseAfterEndOfInput() async throws {
-        let (connection, channel) = try self.connection()
+        let (connection, channel) = try await self.connection()
         for byte in 0..<3 { await connection.queue(.ready([UInt8(byte)])) }
         connection.inputEnded()
         #expect(connection.state == .draining(deadline: nil))
@@ -45,7 +45,7 @@ import Testing
 
     /// A reader waiting for room goes on once the writer has sent replies.
     @Test func waitingReaderResumesAfterWrite() async throws {
-        let (connection, _) = try self.connection(replies: 2)
+        let (connection, _) = try await self.connection(replies: 2)
         await connection.queue(.ready([1]))
         let reader = Task { await connection.queue(.ready([2])) }
         let first = try #require(await connection.nextReplies())
@@ -57,27 +57,28 @@ import Testing
 
     /// When writing fails, a waiting reader is released, later replies are dropped and the writer stops.
     @Test func writeFailureReleasesTheReader() async throws {
-        let (connection, channel) = try self.connection(replies: 1)
+        let (connection, channel) = try await self.connection(replies: 1)
         let reader = Task { await connection.queue(.ready([1])) }
         _ = try #require(await connection.nextReplies())
         connection.writeFailed()
         await reader.value
         await connection.queue(.ready([2]))
         #expect(await connection.nextReplies() == nil)
+        await channel.testingEventLoop.run()
         #expect(!channel.isActive)
     }
 
     /// At shutdown the input is closed; a client that never reads is closed when the grace
     /// period has passed on the event loop's clock, not before.
     @Test func shutdownClosesANonReadingClientAtTheDeadline() async throws {
-        let (connection, channel) = try self.connection(grace: .seconds(10))
+        let (connection, channel) = try await self.connection(grace: .seconds(10))
         await connection.queue(.ready([1]))
         connection.beginShutdown()
         #expect(connection.isShuttingDown)
         connection.inputEnded()
-        channel.embeddedEventLoop.advanceTime(by: .seconds(9))
+        await channel.testingEventLoop.advanceTime(by: .seconds(9))
         #expect(connection.state != .closed)
-        channel.embeddedEventLoop.advanceTime(by: .seconds(2))
+        await channel.testingEventLoop.advanceTime(by: .seconds(2))
         #expect(connection.state == .closed)
         #expect(!channel.isActive)
     }
@@ -85,16 +86,16 @@ import Testing
     /// A connection waiting for a client that half-closed and does not read its last replies is
     /// closed at the shutdown deadline, so it cannot hold the daemon's exit.
     @Test func shutdownClosesAFlushingConnectionAtTheDeadline() async throws {
-        let (connection, channel) = try self.connection(grace: .seconds(5))
+        let (connection, channel) = try await self.connection(grace: .seconds(5))
         await connection.queue(.ready([1]))
         connection.inputEnded()
         _ = try #require(await connection.nextReplies())
         connection.written(count: 1, bytes: 1)
         #expect(connection.state == .flushing(deadline: nil))
         connection.beginShutdown()
-        channel.embeddedEventLoop.advanceTime(by: .seconds(4))
+        await channel.testingEventLoop.advanceTime(by: .seconds(4))
         #expect(channel.isActive)
-        channel.embeddedEventLoop.advanceTime(by: .seconds(2))
+        await channel.testingEventLoop.advanceTime(by: .seconds(2))
         #expect(connection.state == .closed)
         #expect(!channel.isActive)
     }
@@ -107,9 +108,9 @@ import Testing
     }
 
     /// The bytes the channel was handed, as text.
-    private func sent(_ channel: EmbeddedChannel) throws -> String {
+    private func sent(_ channel: NIOAsyncTestingChannel) async throws -> String {
         var text = ""
-        while var buffer = try channel.readOutbound(as: ByteBuffer.self) {
+        while var buffer = try await channel.readOutbound(as: ByteBuffer.self) {
             text += buffer.readString(length: buffer.readableBytes) ?? ""
         }
         return text
@@ -119,14 +120,20 @@ import Testing
     /// leaves when the loop's turn ends: the writer is not woken, and once the channel has
     /// written it the connection may close.
     @Test func readyReplyIsWrittenAtOnceWhenTheWriterIsIdle() async throws {
-        let (connection, channel) = try self.connection()
+        let (connection, channel) = try await self.connection()
+        let flushes = CountedFlushes()
+        try await channel.pipeline.addHandler(flushes, position: .first)
         let writer = await self.idleWriter(connection)
-        await connection.answer(.ready(Array("one".utf8)))
-        await connection.answer(.ready(Array("two".utf8)))
-        // Handed to the channel at once; flushed when the loop's turn ends.
-        #expect(try self.sent(channel) == "")
-        channel.embeddedEventLoop.run()
-        #expect(try self.sent(channel) == "one\ntwo\n")
+        // Both answers in one turn of the loop, as the server answers the requests of one read.
+        let flushesInTheTurn = await Task(executorPreference: EventLoopTaskExecutor(loop: channel.eventLoop)) {
+            await connection.answer(.ready(Array("one".utf8)))
+            await connection.answer(.ready(Array("two".utf8)))
+            return flushes.count
+        }.value
+        // Handed to the channel at once; flushed when the loop's turn ended.
+        #expect(flushesInTheTurn == 0)
+        await channel.testingEventLoop.run()
+        #expect(try await self.sent(channel) == "one\ntwo\n")
         #expect(connection.writerIsIdle)
         connection.inputEnded()
         #expect(connection.state == .flushing(deadline: nil))
@@ -136,7 +143,7 @@ import Testing
     /// A reply behind one that waits for its journal record waits too, and the writer sends both
     /// in request order.
     @Test func replyBehindAWaitingOneKeepsItsPlace() async throws {
-        let (connection, channel) = try self.connection()
+        let (connection, channel) = try await self.connection()
         let log = HeldLog()
         let writer = await self.idleWriter(connection)
         await connection.answer(
@@ -146,7 +153,7 @@ import Testing
         #expect(batch.count == 1)
         // The writer has the first reply in hand (resolving it): the second is queued behind it.
         await connection.answer(.ready(Array("second".utf8)))
-        #expect(try self.sent(channel) == "")
+        #expect(try await self.sent(channel) == "")
         log.makeDurable()
         var seen = [String(decoding: await batch[0].resolve(), as: UTF8.self)]
         connection.written(count: 1, bytes: 5)
@@ -237,5 +244,18 @@ private final class HeldWrites: ChannelOutboundHandler, Sendable {
         }) {
             promise.succeed()
         }
+    }
+}
+
+/// An outbound handler that counts the flushes that pass it.
+private final class CountedFlushes: ChannelOutboundHandler, Sendable {
+    typealias OutboundIn = ByteBuffer
+    private let flushes = Mutex(0)
+
+    var count: Int { self.flushes.withLock { $0 } }
+
+    func flush(context: ChannelHandlerContext) {
+        self.flushes.withLock { $0 += 1 }
+        context.flush()
     }
 }
