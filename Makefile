@@ -8,7 +8,7 @@ APT_PACKAGES := libsystemd-dev pkg-config socat systemd postgresql util-linux cu
 BENCH_APT_PACKAGES := redis-server python3
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps bench-deps build release run test test-swift test-python test-units lint format bench bench-profile fuzz fuzz-build clean
+.PHONY: all deps bench-deps build release run test test-swift test-python test-units lint format bench bench-core bench-profile fuzz fuzz-build clean
 
 all: build
 
@@ -88,6 +88,11 @@ bench: deps bench-deps
 	./scripts/bench-core
 	./scripts/bench
 	./scripts/bench-postgres | tee docs/bench-postgres.md
+
+## ContactCore alone (the first step of bench): the package-benchmark suite, then core-ratio's
+## interleaved timings, ratios and targets.
+bench-core:
+	./scripts/bench-core
 
 ## perf profile of a release contactd under the bench's upserts (installs linux-perf, or valgrind as a fallback).
 bench-profile:
