@@ -48,6 +48,30 @@ write("FuzzUpdate", '{"method":"contacts.upsert","apiKey":"k","_limit":200,"cont
       '{"id":"a","profile":{"$push":{"t":{"$each":[3,1,2],"$sort":{"x":1,"y":-1},"$slice":2}}}},'
       '{"id":"a","profile":{"$pull":{"t":{"x":{"$gt":1}}},"$set":{"u.5":1}}}]}')
 
+# Lines in the shape the server's fast decoder (UpsertLine) takes, so that FuzzUpdate's
+# UpdatePathsCheck starts from them: the seed contact (inserted, and over its stored profile),
+# escapes, arguments it writes again (1.50, -0, nested values), an idempotency key, an id given
+# twice, stored members of other types (an $inc that fails, a $push on a number). It takes
+# compact lines; the same line with whitespace goes the general way.
+seed_entry = ('{"id":"123","profile":{"$set":{"firstName":"Justin","lastName":"Bieber",'
+              '"email":"justin.bieber@yopmail.com"},"$push":{"tags":"customer"},"$inc":{"totalOrders":1}}}')
+seed_stored = ('{"id":"123","firstName":"Justin","lastName":"Bieber","email":"justin.bieber@yopmail.com",'
+               '"tags":["customer"],"totalOrders":1}')
+fast = '{"method":"contacts.upsert","apiKey":"k","requestId":7,"contacts":[%s]%s}'
+write("FuzzUpdate", fast % (seed_entry, ""))
+write("FuzzUpdate", fast % (seed_entry, ',"_stored":' + seed_stored))
+write("FuzzUpdate", fast % (",".join([seed_entry] * 3), ',"_stored":' + seed_stored))
+mixed = ('{"id":"a","profile":{"$set":{"n":1.50,"s":"x\\"q\\u0041\u00e9","o":{"b":[null,-0]}},'
+         '"$inc":{"c":-0,"d":2.5},"$unset":{"gone":""},"$currentDate":{"at":true},'
+         '"$setOnInsert":{"first":[1,{"b":null}]},"$push":{"t":"u"}}}')
+write("FuzzUpdate", fast % (mixed, ',"idempotencyKey":"k1"'))
+write("FuzzUpdate", fast % (mixed, ',"_stored":{"id":"x","c":"text","d":1e300,"t":7,"gone":[1],"n":{"m":1}}'))
+spaced = mixed.replace(':', ' : ').replace(',', ' , ').replace('{', '{ ').replace('}', ' }')
+write("FuzzUpdate", '{ "method" : "contacts.upsert" , "apiKey" : "k" , "contacts" : [ %s ] }' % spaced)
+write("FuzzUpdate", fast % ('{"id":"b","profile":{"$inc":{"c":9223372036854775807}}},'
+                            '{"id":"b","profile":{"$inc":{"c":1},"$push":{"t":"u"}}}',
+                            ',"_stored":{"id":"b","c":1,"t":[]},"_limit":64'))
+
 # Framing: byte 0 = limit - 1 (top bit: end of input), byte 1 = split seed, then the stream.
 streams = [b"abc\nde\r\n\n\r\n\nf\n", b" \t\n", b"a\rb\r\r\n", b"0123456789\r\n0123456789x\n",
            b"a\n" + b"x" * 100 + b"\nb\n", b"a\nlast\r", b"\r\n\r\n", b'{"method":"ping"}\n' * 3]
