@@ -32,19 +32,12 @@ struct ByteScanTests {
     /// Random text with quotes, backslashes and bytes of every value, scanned from every start,
     /// gives what a byte-by-byte scan gives: a borrow after a match never hides an earlier one.
     @Test func agreesWithAByteByByteScan() {
-        var random = SplitMix64(seed: 0xB7_5CA4)
-        for _ in 0..<2_000 {
-            let length = Int(random.next() % 48)
-            let bytes = (0..<length).map { _ -> UInt8 in
-                switch random.next() % 8 {
-                case 0: return UInt8(ascii: "\"")
-                case 1: return UInt8(ascii: "\\")
-                case 2: return UInt8(ascii: "\"") ^ 1
-                default: return UInt8(truncatingIfNeeded: random.next())
-                }
-            }
-            for start in 0...length {
-                #expect(Self.scan(bytes, from: start) == Self.naive(bytes, from: start))
+        Self.expectAgreementOnRandomText(seed: 0xB7_5CA4, scan: Self.scan, naive: Self.naive) { random in
+            switch random.next() % 8 {
+            case 0: return UInt8(ascii: "\"")
+            case 1: return UInt8(ascii: "\\")
+            case 2: return UInt8(ascii: "\"") ^ 1
+            default: return UInt8(truncatingIfNeeded: random.next())
             }
         }
     }
@@ -82,19 +75,30 @@ struct ByteScanTests {
     /// Random bytes of every value, scanned from every start, give what a byte-by-byte scan
     /// gives: a borrow after a control byte never hides an earlier end.
     @Test func plainStringEndAgreesWithAByteByByteScan() {
-        var random = SplitMix64(seed: 0xB7_5CA5)
+        Self.expectAgreementOnRandomText(seed: 0xB7_5CA5, scan: Self.plainEnd, naive: Self.naivePlainEnd) { random in
+            switch random.next() % 8 {
+            case 0: return UInt8(0x20 + random.next() % 0x5F)
+            case 1: return UInt8(random.next() % 0x21)
+            case 2, 3: return UInt8(ascii: "a")
+            default: return UInt8(truncatingIfNeeded: random.next())
+            }
+        }
+    }
+
+    /// For 2,000 texts of up to 47 bytes drawn by `byte`, scanned from every start: `scan` gives
+    /// what `naive` gives.
+    private static func expectAgreementOnRandomText(
+        seed: UInt64,
+        scan: ([UInt8], Int) -> Int,
+        naive: ([UInt8], Int) -> Int,
+        byte: (inout SplitMix64) -> UInt8
+    ) {
+        var random = SplitMix64(seed: seed)
         for _ in 0..<2_000 {
             let length = Int(random.next() % 48)
-            let bytes = (0..<length).map { _ -> UInt8 in
-                switch random.next() % 8 {
-                case 0: return UInt8(0x20 + random.next() % 0x5F)
-                case 1: return UInt8(random.next() % 0x21)
-                case 2, 3: return UInt8(ascii: "a")
-                default: return UInt8(truncatingIfNeeded: random.next())
-                }
-            }
+            let bytes = (0..<length).map { _ in byte(&random) }
             for start in 0...length {
-                #expect(Self.plainEnd(bytes, from: start) == Self.naivePlainEnd(bytes, from: start))
+                #expect(scan(bytes, start) == naive(bytes, start))
             }
         }
     }
