@@ -36,6 +36,20 @@ enum ByteScan {
         )
     }
 
+    /// True when `a` and `b` hold the same bytes.
+    @inline(__always)
+    static func same(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard a.count == b.count else { return false }
+        for index in 0..<a.count where a[index] != b[index] { return false }
+        return true
+    }
+
+    /// True when `bytes` hold the UTF-8 of `text`.
+    @inline(__always)
+    static func same(_ bytes: UnsafeBufferPointer<UInt8>, _ text: StaticString) -> Bool {
+        Self.same(bytes, UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+    }
+
     /// The index of the first byte at or after `start` that `isStop` accepts, or `bytes.count`:
     /// whole words while eight bytes remain (`inWord` marks a word's stops by their high bits,
     /// exact up to the lowest), then byte by byte.

@@ -62,7 +62,9 @@ public struct FlatUpdate: Sendable {
         JSONWriter.writeString(key, into: &self.text)
         let name = nameStart..<self.text.count
         let duplicate = self.text.withUnsafeBufferPointer { text in
-            self.fields.contains { Self.equal(text, $0.name, UnsafeBufferPointer(rebasing: text[name])) }
+            self.fields.contains {
+                ByteScan.same(UnsafeBufferPointer(rebasing: text[$0.name]), UnsafeBufferPointer(rebasing: text[name]))
+            }
         }
         guard !duplicate else { return false }
         JSONWriter.write(argument, into: &self.text)
@@ -70,20 +72,6 @@ public struct FlatUpdate: Sendable {
         self.fields.append(
             Field(operation: operation, name: name, argument: name.upperBound..<self.text.count, integer: integer)
         )
-        return true
-    }
-
-    /// True when `text[range]` holds the bytes of `bytes`.
-    @inline(__always)
-    static func equal(
-        _ text: UnsafeBufferPointer<UInt8>,
-        _ range: Range<Int>,
-        _ bytes: UnsafeBufferPointer<UInt8>
-    )
-        -> Bool
-    {
-        guard range.count == bytes.count else { return false }
-        for offset in 0..<bytes.count where text[range.lowerBound + offset] != bytes[offset] { return false }
         return true
     }
 

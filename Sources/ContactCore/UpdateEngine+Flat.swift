@@ -259,7 +259,9 @@ extension UpdateEngine {
         in fields: UnsafeBufferPointer<FlatUpdate.Field>,
         text: UnsafeBufferPointer<UInt8>
     ) -> Int? {
-        for index in fields.indices where FlatUpdate.equal(text, fields[index].name, name) { return index }
+        for index in fields.indices where ByteScan.same(UnsafeBufferPointer(rebasing: text[fields[index].name]), name) {
+            return index
+        }
         return nil
     }
 

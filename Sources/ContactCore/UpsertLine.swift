@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// A `contacts.upsert` request line decoded straight from its bytes, without building its JSON
 /// tree: each entry's operators go into their flat form (``FlatUpdate``).
 ///
@@ -82,7 +76,7 @@ public struct UpsertLine: Sendable {
                 guard let name = self.memberName() else { return nil }
                 switch Member(name) {
                 case .method?:
-                    guard !method, let value = self.simpleString(), Self.equal(value, "contacts.upsert") else {
+                    guard !method, let value = self.simpleString(), ByteScan.same(value, "contacts.upsert") else {
                         return nil
                     }
                     method = true
@@ -166,12 +160,12 @@ public struct UpsertLine: Sendable {
             var update: Range<Int>?
             while true {
                 guard let name = self.memberName() else { return nil }
-                if Self.equal(name, "id") {
+                if ByteScan.same(name, "id") {
                     guard id == nil, let value = self.simpleString() else { return nil }
                     let text = String(decoding: value, as: UTF8.self)
                     guard ExternalID.problem(with: text) == nil else { return nil }
                     id = text
-                } else if Self.equal(name, "profile") {
+                } else if ByteScan.same(name, "profile") {
                     guard update == nil, let decoded = self.profile() else { return nil }
                     update = decoded
                 } else {
@@ -367,32 +361,18 @@ public struct UpsertLine: Sendable {
         /// True when the entry's update already names `key`.
         private func entryNames(contain key: UnsafeBufferPointer<UInt8>) -> Bool {
             // By index: `contains(where:)` would retain the array's storage on every call.
-            for index in self.entryKeys.indices where Self.equal(self.entryKeys[index], key) { return true }
+            for index in self.entryKeys.indices where ByteScan.same(self.entryKeys[index], key) { return true }
             return false
-        }
-
-        /// True when `a` and `b` hold the same bytes.
-        private static func equal(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
-            guard a.count == b.count else { return false }
-            guard let left = a.baseAddress, let right = b.baseAddress else { return true }
-            return memcmp(left, right, a.count) == 0
-        }
-
-        private static func equal(_ bytes: UnsafeBufferPointer<UInt8>, _ text: StaticString) -> Bool {
-            guard bytes.count == text.utf8CodeUnitCount else { return false }
-            let start = text.utf8Start
-            for index in 0..<bytes.count where bytes[index] != start[index] { return false }
-            return true
         }
 
         /// The operator a flat update may hold, by its name.
         private static func flatOperator(_ name: UnsafeBufferPointer<UInt8>) -> UpdateOperator? {
-            if self.equal(name, "$set") { return .set }
-            if self.equal(name, "$inc") { return .inc }
-            if self.equal(name, "$push") { return .push }
-            if self.equal(name, "$unset") { return .unset }
-            if self.equal(name, "$setOnInsert") { return .setOnInsert }
-            if self.equal(name, "$currentDate") { return .currentDate }
+            if ByteScan.same(name, "$set") { return .set }
+            if ByteScan.same(name, "$inc") { return .inc }
+            if ByteScan.same(name, "$push") { return .push }
+            if ByteScan.same(name, "$unset") { return .unset }
+            if ByteScan.same(name, "$setOnInsert") { return .setOnInsert }
+            if ByteScan.same(name, "$currentDate") { return .currentDate }
             return nil
         }
     }
@@ -403,19 +383,13 @@ public struct UpsertLine: Sendable {
 
         init?(_ name: UnsafeBufferPointer<UInt8>) {
             switch name.count {
-            case 6 where Self.equal(name, "method"): self = .method
-            case 6 where Self.equal(name, "apiKey"): self = .apiKey
-            case 9 where Self.equal(name, "requestId"): self = .requestId
-            case 8 where Self.equal(name, "contacts"): self = .contacts
-            case 14 where Self.equal(name, "idempotencyKey"): self = .idempotencyKey
+            case 6 where ByteScan.same(name, "method"): self = .method
+            case 6 where ByteScan.same(name, "apiKey"): self = .apiKey
+            case 9 where ByteScan.same(name, "requestId"): self = .requestId
+            case 8 where ByteScan.same(name, "contacts"): self = .contacts
+            case 14 where ByteScan.same(name, "idempotencyKey"): self = .idempotencyKey
             default: return nil
             }
-        }
-
-        private static func equal(_ bytes: UnsafeBufferPointer<UInt8>, _ text: StaticString) -> Bool {
-            let start = text.utf8Start
-            for index in 0..<bytes.count where bytes[index] != start[index] { return false }
-            return true
         }
     }
 }
