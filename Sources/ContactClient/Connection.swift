@@ -1,3 +1,4 @@
+import ContactCore
 import NIOCore
 import NIOPosix
 import Synchronization
@@ -174,7 +175,6 @@ final class Connection: Sendable {
     }
 
     private static func timeAmount(_ duration: Duration) -> TimeAmount {
-        let (seconds, attoseconds) = duration.components
-        return .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+        .nanoseconds(duration.nanoseconds)
     }
 }

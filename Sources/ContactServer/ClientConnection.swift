@@ -1,3 +1,4 @@
+import ContactCore
 import DequeModule
 import NIOCore
 import Synchronization
@@ -220,10 +221,9 @@ final class ClientConnection: Sendable {
 
     private func armDeadline(_ deadline: ContinuousClock.Instant, now: ContinuousClock.Instant) {
         let delay = now.duration(to: deadline)
-        let nanoseconds = delay.components.seconds * 1_000_000_000 + delay.components.attoseconds / 1_000_000_000
         // The event loop's timer decides when the deadline has come (an embedded loop's manual
         // clock in tests), so the machine is told the deadline itself.
-        self.channel.eventLoop.scheduleTask(in: .nanoseconds(nanoseconds)) {
+        self.channel.eventLoop.scheduleTask(in: .nanoseconds(delay.nanoseconds)) {
             let after = self.inner.withLock { $0.machine.deadlineReached(now: deadline) }
             if after == .close { self.close() }
         }

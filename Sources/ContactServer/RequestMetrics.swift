@@ -72,8 +72,7 @@ public final class RequestMetrics: Sendable {
         let index = methodIndex * Self.statuses.count + statusIndex
         self.counts[index].value.add(1, ordering: .relaxed)
         self.counters[index].increment()
-        let (seconds, attoseconds) = elapsed.components
-        self.timers[methodIndex].recordNanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+        self.timers[methodIndex].recordNanoseconds(elapsed.nanoseconds)
     }
 
     /// A connection was admitted.

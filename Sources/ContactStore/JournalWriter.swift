@@ -1,3 +1,4 @@
+import ContactCore
 import Dispatch
 import Glibc
 import Logging
